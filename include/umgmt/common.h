@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * umgmt core: conventions shared by every part of the project.
+ *
+ * Errors: every fallible function returns int, >= 0 on success and a
+ * negative errno on failure, from this vocabulary only:
+ *
+ *   -ESRCH    no such record (user, group, ...)
+ *   -EEXIST   a record with that name or number already exists
+ *   -EINVAL   bad input (name, number, option value)
+ *   -EACCES   permission denied / wrong password
+ *   -EPERM    the operation is refused by policy (e.g. a local account)
+ *   -EBUSY    the store is locked by another writer for too long
+ *   -EIO      an I/O or SQLite error
+ *   -EBADMSG  the store or a file has a bad schema or bad data
+ *   -ERANGE   a caller's buffer is too small
+ *   -ENOENT   a file is missing
+ *   -ENOSPC   the configured id range is exhausted
+ *   -ENOMEM   out of memory
+ *
+ * SQLite result codes never leave the core. When a failure deserves more
+ * words than the errno gives, the core also leaves a sentence in a
+ * thread-local buffer (um_error_detail()); front ends show it, they never
+ * have to parse it.
+ *
+ * Cleanup: scope-bound, with the _cleanup_ helpers below. Destructors
+ * accept NULL.
+ */
+#ifndef UMGMT_COMMON_H
+#define UMGMT_COMMON_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(um_freep)
+#define _cleanup_secret_ _cleanup_(um_secret_freep)
+#define _cleanup_fclose_ _cleanup_(um_fclosep)
+#define _cleanup_close_ _cleanup_(um_closep)
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+
+#define UM_XSTR(x) #x
+#define UM_STR(x) UM_XSTR(x)
+
+#define UM_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+/* Hand a pointer over to the caller: returns it and clears the source. */
+#define UM_TAKE_PTR(p)                                                        \
+	({                                                                    \
+		__typeof__(p) _tp = (p);                                      \
+		(p) = NULL;                                                   \
+		_tp;                                                          \
+	})
+
+static inline void um_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+/* Wipes a NUL-terminated secret before freeing it. */
+void um_secret_free(char *s);
+static inline void um_secret_freep(char **p)
+{
+	um_secret_free(*p);
+}
+
+static inline void um_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+static inline void um_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+/*
+ * Leaves a sentence describing the current failure in the calling thread's
+ * detail buffer and returns err unchanged, so that code reads
+ *     return um_fail(-EINVAL, "uid %s is not a number", s);
+ */
+int um_fail(int err, const char *fmt, ...) _printf_(2, 3);
+
+/* The detail sentence of the last um_fail() in this thread, or "" if the
+ * last failure left none. um_error_clear() empties it. */
+const char *um_error_detail(void);
+void um_error_clear(void);
+
+/* A short human text for one of the errnos of the vocabulary above
+ * (never NULL, never needs freeing). */
+const char *um_strerror(int err);
+
+/* Strict number parsing in the spirit of OpenBSD's strtonum(): decimal
+ * digits only (no sign, no space, no leading zero but "0" itself, no
+ * octal or hex), within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
+int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+
+/* strdup that returns NULL only for a NULL argument or on ENOMEM. */
+char *um_strdup(const char *s);
+
+/* Allocating sprintf; NULL on ENOMEM. */
+char *um_asprintf(const char *fmt, ...) _printf_(1, 2);
+
+#endif

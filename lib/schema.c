@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * umgmt core: the truth's schema and its forward migrations.
+ *
+ * The schema covers the whole domain from the first version (users of
+ * three kinds, flags, absences, expiry, companies, roles, services and
+ * grants, tokens, credentials, SSH keys, login failures, audit), so that
+ * later features fill tables in rather than redesign them. Every row has
+ * a surrogate key; names are attributes, so users and groups can be
+ * renamed. used_ids remembers every uid and gid ever handed out: ids are
+ * never reused.
+ *
+ * migrations[i] takes a store from user_version i to i + 1. Append only.
+ */
+#include "store-private.h"
+
+static const char schema_v1[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;\n"
+	"INSERT INTO meta(key, value) VALUES ('generation', 1);\n"
+	"CREATE TABLE used_ids(\n"
+	"  kind TEXT NOT NULL CHECK (kind IN ('uid', 'gid')),\n"
+	"  num INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (kind, num)) WITHOUT ROWID;\n"
+	"CREATE TABLE companies(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL);\n"
+	"CREATE TABLE company_domains(\n"
+	"  domain TEXT PRIMARY KEY,\n"
+	"  company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE groups(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  gid INTEGER NOT NULL UNIQUE,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  private_of INTEGER REFERENCES users(id) ON DELETE SET NULL\n"
+	"    DEFERRABLE INITIALLY DEFERRED,\n"
+	"  created_at INTEGER NOT NULL);\n"
+	"CREATE TABLE users(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  uid INTEGER NOT NULL UNIQUE,\n"
+	"  gid INTEGER NOT NULL,\n"
+	"  group_id INTEGER REFERENCES groups(id) DEFERRABLE INITIALLY DEFERRED,\n"
+	"  kind TEXT NOT NULL DEFAULT 'person'\n"
+	"    CHECK (kind IN ('person', 'robot', 'customer')),\n"
+	"  full_name TEXT NOT NULL DEFAULT '',\n"
+	"  email TEXT,\n"
+	"  home TEXT NOT NULL,\n"
+	"  shell TEXT NOT NULL,\n"
+	"  enabled INTEGER NOT NULL DEFAULT 1,\n"
+	"  approved INTEGER NOT NULL DEFAULT 1,\n"
+	"  approved_at INTEGER,\n"
+	"  approved_by TEXT,\n"
+	"  company_id INTEGER REFERENCES companies(id) ON DELETE SET NULL,\n"
+	"  expires_on TEXT,\n"
+	"  password_hash TEXT,\n"
+	"  password_changed_at INTEGER,\n"
+	"  password_must_change INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL,\n"
+	"  last_login_at INTEGER,\n"
+	"  last_login_service TEXT,\n"
+	"  last_login_host TEXT);\n"
+	"CREATE INDEX users_by_group ON users(group_id);\n"
+	"CREATE INDEX users_by_company ON users(company_id);\n"
+	"CREATE TABLE group_members(\n"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,\n"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  PRIMARY KEY (group_id, user_id)) WITHOUT ROWID;\n"
+	"CREATE INDEX group_members_by_user ON group_members(user_id, group_id);\n"
+	"CREATE TABLE absences(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  starts_on TEXT NOT NULL,\n"
+	"  ends_on TEXT,\n"
+	"  reason TEXT NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  CHECK (ends_on IS NULL OR ends_on >= starts_on));\n"
+	"CREATE INDEX absences_by_user ON absences(user_id);\n"
+	"CREATE TABLE roles(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL);\n"
+	"CREATE TABLE role_permissions(\n"
+	"  role_id INTEGER NOT NULL REFERENCES roles(id) ON DELETE CASCADE,\n"
+	"  permission TEXT NOT NULL,\n"
+	"  PRIMARY KEY (role_id, permission)) WITHOUT ROWID;\n"
+	"CREATE TABLE role_groups(\n"
+	"  role_id INTEGER NOT NULL REFERENCES roles(id) ON DELETE CASCADE,\n"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,\n"
+	"  PRIMARY KEY (role_id, group_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE user_roles(\n"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  role_id INTEGER NOT NULL REFERENCES roles(id) ON DELETE CASCADE,\n"
+	"  PRIMARY KEY (user_id, role_id)) WITHOUT ROWID;\n"
+	"CREATE INDEX user_roles_by_role ON user_roles(role_id);\n"
+	"CREATE TABLE services(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  restricted INTEGER NOT NULL DEFAULT 0,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  created_at INTEGER NOT NULL);\n"
+	"CREATE TABLE service_grants(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  service_id INTEGER NOT NULL REFERENCES services(id) ON DELETE CASCADE,\n"
+	"  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,\n"
+	"  role_id INTEGER REFERENCES roles(id) ON DELETE CASCADE,\n"
+	"  company_id INTEGER REFERENCES companies(id) ON DELETE CASCADE,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  CHECK ((user_id IS NOT NULL) + (group_id IS NOT NULL) +\n"
+	"         (role_id IS NOT NULL) + (company_id IS NOT NULL) = 1));\n"
+	"CREATE UNIQUE INDEX service_grants_unique ON service_grants(service_id,\n"
+	"  IFNULL(user_id, 0), IFNULL(group_id, 0), IFNULL(role_id, 0),\n"
+	"  IFNULL(company_id, 0));\n"
+	"CREATE TABLE tokens(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  purpose TEXT NOT NULL CHECK (purpose IN ('activation', 'reset')),\n"
+	"  token_hash TEXT NOT NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  created_by TEXT NOT NULL DEFAULT '',\n"
+	"  expires_at INTEGER NOT NULL,\n"
+	"  used_at INTEGER,\n"
+	"  revoked_at INTEGER);\n"
+	"CREATE INDEX tokens_by_user ON tokens(user_id);\n"
+	"CREATE TABLE credentials(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  service TEXT,\n"
+	"  secret_hash TEXT NOT NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  expires_at INTEGER,\n"
+	"  last_used_at INTEGER,\n"
+	"  revoked_at INTEGER,\n"
+	"  UNIQUE (user_id, name));\n"
+	"CREATE TABLE ssh_keys(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  key_type TEXT NOT NULL,\n"
+	"  key_data TEXT NOT NULL,\n"
+	"  comment TEXT NOT NULL DEFAULT '',\n"
+	"  fingerprint TEXT NOT NULL UNIQUE,\n"
+	"  created_at INTEGER NOT NULL);\n"
+	"CREATE INDEX ssh_keys_by_user ON ssh_keys(user_id);\n"
+	"CREATE TABLE login_failures(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  at INTEGER NOT NULL,\n"
+	"  service TEXT NOT NULL,\n"
+	"  rhost TEXT NOT NULL DEFAULT '');\n"
+	"CREATE INDEX login_failures_by_user ON login_failures(user_id, at);\n"
+	/* user_id has no foreign key on purpose: audit rows outlive the user;
+	 * deleting a user blanks target and detail of the rows about them. */
+	"CREATE TABLE audit(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  at INTEGER NOT NULL,\n"
+	"  actor TEXT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  target_kind TEXT NOT NULL,\n"
+	"  target TEXT NOT NULL,\n"
+	"  user_id INTEGER,\n"
+	"  detail TEXT NOT NULL DEFAULT '');\n"
+	"CREATE INDEX audit_by_user ON audit(user_id);\n";
+
+static const char *const migrations[] = {
+	schema_v1, /* 0 -> 1 */
+};
+
+_Static_assert(UM_ELEMENTSOF(migrations) == UM_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+int um_schema_migrate(struct um_store *s, int from_version)
+{
+	char pragma[64];
+	int r;
+
+	for (int v = from_version; v < UM_SCHEMA_VERSION; v++) {
+		r = um_db_exec(s, migrations[v], "migrate the store's schema");
+		if (r < 0)
+			return r;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", UM_SCHEMA_VERSION);
+	return um_db_exec(s, pragma, "record the schema version");
+}
