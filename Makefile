@@ -42,13 +42,13 @@ ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(HARDEN) -Iinclude -Ilib $(CPPFLAGS) $(CFLAG
 ALL_LDFLAGS = -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(SAN_FLAGS)
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
-LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 UMCTL_SRC := $(sort $(wildcard umctl/*.c))
-UMCTL_OBJ := $(UMCTL_SRC:%.c=$(B)/%.o)
+UMCTL_OBJ := $(UMCTL_SRC:%.c=$(B)/obj/%.o)
 PAM_SRC   := $(sort $(wildcard pam_module/*.c))
-PAM_OBJ   := $(PAM_SRC:%.c=$(B)/%.o)
+PAM_OBJ   := $(PAM_SRC:%.c=$(B)/obj/%.o)
 NSS_SRC   := $(sort $(wildcard nss_module/*.c))
-NSS_OBJ   := $(NSS_SRC:%.c=$(B)/%.o)
+NSS_OBJ   := $(NSS_SRC:%.c=$(B)/obj/%.o)
 
 LIBUMGMT := $(B)/libumgmt.a
 UMCTL    := $(B)/umctl
@@ -71,7 +71,7 @@ TEST_BIN := $(UNIT_BIN) $(NSST_BIN) $(PAMT_BIN)
 
 all: $(UMCTL) $(PAM_SO) $(NSS_SO)
 
-$(B)/%.o: %.c $(wildcard include/umgmt/*.h lib/*.h)
+$(B)/obj/%.o: %.c $(wildcard include/umgmt/*.h lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -101,13 +101,17 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIBUMGMT) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBUMGMT) $(ALL_LDFLAGS) $(CORE_LIBS) -lcmocka
 
-$(B)/tests/nss/%: tests/nss/%.c $(wildcard tests/nss/*.h)
+$(B)/tests/nss/%: tests/nss/%.c tests/nss/nsstest.c $(wildcard tests/nss/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/nss -o $@ $< $(ALL_LDFLAGS) -ldl -lpthread -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/nss -o $@ $< tests/nss/nsstest.c $(ALL_LDFLAGS) \
+		-lsqlite3 -ldl -lpthread -lcmocka
 
-$(B)/tests/pam/%: tests/pam/%.c $(wildcard tests/pam/*.h)
+# The PAM tests build their stores through the core API; the module under
+# test is the real $(PAM_SO), loaded by libpam from the service files.
+$(B)/tests/pam/%: tests/pam/%.c $(wildcard tests/pam/*.h) $(LIBUMGMT) $(PAM_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/pam -o $@ $< $(ALL_LDFLAGS) -lpamtest -lpam -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/pam -o $@ $< $(LIBUMGMT) $(ALL_LDFLAGS) -lpamtest -lpam \
+		-lcmocka $(CORE_LIBS)
 
 # ---------------------------------------------------------------- tests
 # `make check` is the one test command (README, .ci/run): it installs what

@@ -1,0 +1,269 @@
+# shellcheck shell=bash disable=SC2034  # variables here are used by the sourcing scripts
+# Sourced by tests/e2e/run.sh and tests/demo.sh: a sandbox in which umgmt
+# is installed and wired exactly as an administrator would do it, without
+# touching the machine.
+#
+# um_ns_enter "$@"   (outside) re-runs the calling script in a private mount
+#                    namespace and returns its exit status; the namespace and
+#                    every mount in it die with that process.
+# um_ns_setup BUILD  (inside) lays overlays over /etc, the library
+#                    directories, /var/lib and /home, so that the real
+#                    getent, id, su, pamtester and sshd meet:
+#                      - libnss_umgmt.so.2 next to libc, pam_umgmt.so next to pam_unix.so
+#                      - /etc/nsswitch.conf with "passwd: files umgmt", "group: files umgmt"
+#                      - Debian's stock /etc/pam.d/common-* with the lines of docs/INSTALL.md
+#                      - /etc/umgmt/umgmt.conf with cheap hashing, the store in /var/lib/umgmt
+#                      - a local account "localuser" (password $UM_LOCAL_PW) in /etc/passwd
+# All writes land in a tmpfs that exists only inside the namespace.
+
+UM_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+UM_ROOT=$(cd "$UM_E2E_DIR/../.." && pwd)
+UM_LOCAL_USER=localuser
+UM_LOCAL_PW='Local-Passw0rd-42'
+
+um_die() {
+	echo "$(basename "$0"): $*" >&2
+	exit 1
+}
+
+# um_require_root WHAT: refuse loudly (never skip silently) without root.
+um_require_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	echo "##############################################################" >&2
+	echo "# $1 needs root (mount namespace, bind mounts, setuid su)." >&2
+	if [ "${CI:-}" = true ]; then
+		echo "# CI=true: this is a FAILURE, not a skip." >&2
+	else
+		echo "# NOT RUN: rerun as root (e.g. sudo make check-e2e)." >&2
+	fi
+	echo "##############################################################" >&2
+	exit 1
+}
+
+um_ns_enter() {
+	if [ "${UMGMT_IN_NS:-}" = 1 ]; then
+		return 0
+	fi
+	command -v unshare >/dev/null || um_die "unshare (util-linux) is missing: run tests/install-deps.sh"
+	local tmp rc=0
+	tmp=$(mktemp -d /tmp/umgmt-sandbox.XXXXXX) || um_die "mktemp failed"
+	UMGMT_IN_NS=1 UMGMT_NS_TMP=$tmp unshare --mount --propagation private -- \
+		"$BASH" "$0" "$@" || rc=$?
+	# The tmpfs mounted on $tmp lived in the namespace; only the empty
+	# directory is left here.
+	rm -rf -- "$tmp"
+	exit $rc
+}
+
+# um_overlay DIR NAME: DIR becomes writable, the writes going to our tmpfs.
+um_overlay() {
+	local dir=$1 name=$2
+	mkdir -p "$UM_T/ovl/$name/upper" "$UM_T/ovl/$name/work"
+	mount -t overlay "umgmt-$name" \
+		-o "lowerdir=$dir,upperdir=$UM_T/ovl/$name/upper,workdir=$UM_T/ovl/$name/work" "$dir" ||
+		um_die "cannot mount an overlay on $dir (need CAP_SYS_ADMIN and overlayfs)"
+}
+
+um_ns_setup() {
+	local build=$1
+	[ "${UMGMT_IN_NS:-}" = 1 ] || um_die "um_ns_setup outside the namespace"
+	UM_BUILD=$(cd "$build" 2>/dev/null && pwd) || um_die "no build directory '$build'"
+	local f
+	for f in umctl pam_umgmt.so libnss_umgmt.so.2; do
+		[ -f "$UM_BUILD/$f" ] || um_die "$UM_BUILD/$f is missing: run make BUILD=$build"
+	done
+	UMCTL=$UM_BUILD/umctl
+	unset UMGMT_DIRECTORY
+
+	UM_T=$UMGMT_NS_TMP
+	mount -t tmpfs -o mode=0755 umgmt-sandbox "$UM_T" || um_die "cannot mount a tmpfs on $UM_T"
+	mkdir -p "$UM_T/ovl"
+
+	# Where glibc and libpam look: next to libc.so.6 (a default search
+	# directory even for setuid programs) and next to pam_unix.so.
+	local libc pam_unix nssdir pamdir
+	libc=$(ldd /bin/sh | awk '/libc\.so\.6/ { print $3 }')
+	[ -n "$libc" ] || um_die "cannot find libc.so.6"
+	nssdir=$(dirname "$(readlink -f "$libc")")
+	pam_unix=
+	for f in /usr/lib/*/security/pam_unix.so /lib/*/security/pam_unix.so \
+		/usr/lib/security/pam_unix.so /lib/security/pam_unix.so; do
+		if [ -f "$f" ]; then
+			pam_unix=$f
+			break
+		fi
+	done
+	[ -n "$pam_unix" ] || um_die "cannot find pam_unix.so (package libpam-modules)"
+	pamdir=$(dirname "$(readlink -f "$pam_unix")")
+	UM_NSSDIR=$nssdir
+	UM_PAMDIR=$pamdir
+
+	um_overlay "$nssdir" nsslib
+	case $pamdir/ in
+	"$nssdir"/*) ;;
+	*) um_overlay "$pamdir" pamlib ;;
+	esac
+	um_overlay /etc etc
+	um_overlay /var/lib varlib
+	[ -d /home ] && um_overlay /home home
+	# sshd's privilege separation directory, normally made by its service.
+	if [ ! -d /run/sshd ]; then
+		um_overlay /run run
+		mkdir -m 0755 /run/sshd
+	fi
+	# A running nscd would answer from the machine's own nsswitch.conf:
+	# hide its socket so that glibc asks the modules itself.
+	if [ -d /run/nscd ]; then
+		mount -t tmpfs -o mode=0755 umgmt-no-nscd /run/nscd
+	fi
+
+	install -m 0644 "$UM_BUILD/libnss_umgmt.so.2" "$nssdir/libnss_umgmt.so.2"
+	install -m 0644 "$UM_BUILD/pam_umgmt.so" "$pamdir/pam_umgmt.so"
+
+	# The store: an empty, root-owned directory at the path the NSS module
+	# has compiled in. A tmpfs hides a real store if this machine has one.
+	mkdir -p /var/lib/umgmt
+	mount -t tmpfs -o mode=0755 umgmt-store /var/lib/umgmt
+
+	mkdir -p /etc/umgmt
+	cat >/etc/umgmt/umgmt.conf <<-'EOF'
+		# umgmt test configuration: cheap hashing (libsodium's minimum).
+		[store]
+		dir = /var/lib/umgmt
+
+		[ids]
+		uid_min = 20000
+		uid_max = 29999
+		gid_min = 20000
+		gid_max = 29999
+
+		[users]
+		home = /home/%u
+		shell = /bin/bash
+		private_groups = yes
+
+		[password]
+		min_length = 8
+		argon2_ops = 1
+		argon2_mem_kib = 8
+
+		[services]
+		default = allow
+	EOF
+	chmod 0644 /etc/umgmt/umgmt.conf
+
+	um_write_nsswitch
+	um_write_pam
+	um_add_local_user
+}
+
+um_write_nsswitch() {
+	{
+		echo "# umgmt sandbox"
+		echo "passwd:         files umgmt"
+		echo "group:          files umgmt"
+		echo "shadow:         files"
+		echo "gshadow:        files"
+		echo "hosts:          files dns"
+		echo "networks:       files"
+		echo "protocols:      db files"
+		echo "services:       db files"
+		echo "ethers:         db files"
+		echo "rpc:            db files"
+		echo "netgroup:       nis"
+	} >/etc/nsswitch.conf
+}
+
+# Debian 12's stock common-* files with umgmt's lines, as docs/INSTALL.md
+# shows them; whatever the machine's own files carry (pam_systemd,
+# pam_cap...) is left out so that the test sees only this stack.
+um_write_pam() {
+	cat >/etc/pam.d/common-auth <<-'EOF'
+		auth	[success=2 default=ignore]	pam_unix.so nullok
+		auth	[success=1 default=ignore]	pam_umgmt.so try_first_pass
+		auth	requisite			pam_deny.so
+		auth	required			pam_permit.so
+	EOF
+	cat >/etc/pam.d/common-account <<-'EOF'
+		account	[success=1 new_authtok_reqd=done default=ignore]	pam_unix.so
+		account	requisite			pam_deny.so
+		account	required			pam_permit.so
+		account	[success=ok user_unknown=ignore default=bad]	pam_umgmt.so
+	EOF
+	cat >/etc/pam.d/common-password <<-'EOF'
+		password	[success=2 default=ignore]	pam_unix.so obscure yescrypt
+		password	[success=1 default=ignore]	pam_umgmt.so
+		password	requisite			pam_deny.so
+		password	required			pam_permit.so
+	EOF
+	local s
+	for s in common-session common-session-noninteractive; do
+		cat >/etc/pam.d/$s <<-'EOF'
+			session	[default=1]			pam_permit.so
+			session	requisite			pam_deny.so
+			session	required			pam_permit.so
+			session	required	pam_unix.so
+			session	optional	pam_umgmt.so
+		EOF
+	done
+	cat >/etc/pam.d/umgmt-test <<-'EOF'
+		# The service pamtester uses in umgmt's end-to-end tests.
+		@include common-auth
+		@include common-account
+		@include common-password
+		@include common-session
+	EOF
+	# Debian's sshd file, less pam_loginuid (a container may refuse to
+	# set the login uid) and the motd/mail/env extras.
+	cat >/etc/pam.d/sshd <<-'EOF'
+		@include common-auth
+		account    required     pam_nologin.so
+		@include common-account
+		session    optional     pam_loginuid.so
+		@include common-session
+		session    required     pam_limits.so
+		@include common-password
+	EOF
+	chmod 0644 /etc/pam.d/common-* /etc/pam.d/umgmt-test /etc/pam.d/sshd
+}
+
+# A local account in /etc/passwd and /etc/shadow (the overlay's), to prove
+# that pam_unix keeps working in front of umgmt.
+um_add_local_user() {
+	local id=4200 hash
+	while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do
+		id=$((id + 1))
+	done
+	UM_LOCAL_UID=$id
+	hash=$(perl -e 'print crypt($ARGV[0], "\$6\$" . $ARGV[1] . "\$")' "$UM_LOCAL_PW" umgmtsalt)
+	case $hash in
+	'$6$'*) ;;
+	*) um_die "cannot hash a password with perl's crypt()" ;;
+	esac
+	echo "$UM_LOCAL_USER:x:$id:$id:Local User:/home/$UM_LOCAL_USER:/bin/sh" >>/etc/passwd
+	echo "$UM_LOCAL_USER:$hash:19000:0:99999:7:::" >>/etc/shadow
+	echo "$UM_LOCAL_USER:x:$id:" >>/etc/group
+	[ -f /etc/gshadow ] && echo "$UM_LOCAL_USER:!::" >>/etc/gshadow
+	if [ -d /home ]; then
+		mkdir -p "/home/$UM_LOCAL_USER"
+		chown "$id:$id" "/home/$UM_LOCAL_USER"
+	fi
+}
+
+# um_make_home NAME: a home directory for a umgmt user (pam_mkhomedir's
+# job on a real machine), so that su - and ssh start in it.
+um_make_home() {
+	local name=$1 uid gid
+	uid=$(id -u "$name") && gid=$(id -g "$name") || return 1
+	[ -d /home ] || return 0
+	mkdir -p "/home/$name"
+	chown "$uid:$gid" "/home/$name"
+	chmod 0750 "/home/$name"
+}
+
+# um_converse CMD...: runs CMD on a pseudo-terminal and answers its
+# password prompts: $UM_PW for "Password:" / "Current password:", $UM_NEWPW
+# for "New password:" / "Retype new password:". Exits with CMD's status.
+um_converse() {
+	expect -f "$UM_E2E_DIR/converse.exp" -- "$@"
+}

@@ -1,0 +1,357 @@
+#!/bin/bash
+# End to end: umgmt as a user meets it, in a private mount namespace.
+#
+#   tests/e2e/run.sh BUILDDIR      (root)
+#
+# The real getent, id, su, pamtester, sshd and ssh run against the built
+# modules, wired through nsswitch.conf and Debian's stock PAM stack (see
+# tests/e2e/lib.sh: every change to /etc, /usr/lib and /var/lib lands in an
+# overlay that dies with the namespace). One "ok - ..." / "not ok - ..."
+# line per assertion; the exit status is 1 if any failed.
+set -uo pipefail
+
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+BUILD=${1:-build}
+um_require_root "tests/e2e/run.sh"
+um_ns_enter "$@"
+um_ns_setup "$BUILD"
+
+export TZ=UTC LC_ALL=C.UTF-8
+cd "$UM_T" || exit 1
+
+ALICE_PW='Alice-Passw0rd-1'
+ALICE_NEWPW='Fresh-Alice-Passw0rd-2'
+BOB_PW='Bob-Passw0rd-22'
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+STORE=/var/lib/umgmt
+
+passed=0
+failed=0
+OUT=$UM_T/out
+
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+	shift
+	local line
+	for line in "$@"; do
+		echo "#   $line"
+	done
+	if [ -s "$OUT" ]; then
+		sed -e 's/^/#   | /' "$OUT" | head -n 40
+	fi
+}
+
+# check DESC CMD...: CMD must succeed.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$OUT" 2>&1 </dev/null; then
+		ok "$desc"
+	else
+		not_ok "$desc" "command failed (exit $?): $*"
+	fi
+}
+
+# check_fails DESC CMD...: CMD must fail.
+check_fails() {
+	local desc=$1
+	shift
+	if "$@" >"$OUT" 2>&1 </dev/null; then
+		not_ok "$desc" "command succeeded but should have failed: $*"
+	else
+		ok "$desc"
+	fi
+}
+
+# check_status DESC STATUS CMD...: CMD must exit with STATUS (a refusal,
+# not a crash or a timeout of the conversation).
+check_status() {
+	local desc=$1 want=$2 rc
+	shift 2
+	"$@" >"$OUT" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "exit $rc, expected $want: $*"
+	fi
+}
+
+# check_eq DESC EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		: >"$OUT"
+		not_ok "$1" "expected: $(printf '%q' "$2")" "actual:   $(printf '%q' "$3")"
+	fi
+}
+
+# pam SERVICE USER PASSWORD OPERATIONS...: pamtester on a pty.
+pam() {
+	local service=$1 user=$2 pw=$3
+	shift 3
+	UM_PW=$pw UM_NEWPW='' um_converse pamtester -v "$service" "$user" "$@"
+}
+
+# pam_chauthtok USER OLD NEW: a password change, answering every prompt.
+pam_chauthtok() {
+	UM_PW=$2 UM_NEWPW=$3 um_converse pamtester -v umgmt-test "$1" chauthtok
+}
+
+umctl() {
+	"$UMCTL" "$@"
+}
+
+echo "# sandbox: nss modules in $UM_NSSDIR, pam modules in $UM_PAMDIR, store in $STORE"
+
+# ------------------------------------------------------------------ pam-auth-update
+# Debian's pam-auth-update, given etc/pam-configs/umgmt, must write the
+# stack this test uses (and docs/INSTALL.md shows).
+pam_lines() {
+	grep -hE '^[a-z]+[[:space:]].*pam_(unix|umgmt|deny|permit)\.so' "$@" | tr -s ' \t' ' ' | sed 's/ $//'
+}
+if command -v pam-auth-update >/dev/null; then
+	mkdir -p "$UM_T/expected-pam"
+	cp /etc/pam.d/common-{auth,account,password,session} "$UM_T/expected-pam/"
+	um_overlay /usr/share/pam-configs pamconfigs
+	cp "$UM_ROOT/etc/pam-configs/umgmt" /usr/share/pam-configs/umgmt
+	if DEBIAN_FRONTEND=noninteractive pam-auth-update --package --enable umgmt >"$OUT" 2>&1; then
+		for s in auth account password session; do
+			check_eq "pam-auth-update with etc/pam-configs/umgmt writes common-$s" \
+				"$(pam_lines "$UM_T/expected-pam/common-$s")" "$(pam_lines "/etc/pam.d/common-$s")"
+		done
+		check_eq "etc/pam.d/common-* examples are that stack too" \
+			"$(pam_lines "$UM_T"/expected-pam/common-{auth,account,password,session})" \
+			"$(pam_lines "$UM_ROOT"/etc/pam.d/common-{auth,account,password,session})"
+	else
+		not_ok "pam-auth-update --enable umgmt"
+	fi
+	um_write_pam
+else
+	: >"$OUT"
+	not_ok "pam-auth-update is installed (package libpam-runtime)"
+fi
+
+# ------------------------------------------------------------------ store
+check "umctl init creates the store" umctl init
+check "umctl status reads it" umctl status
+check_fails "umctl init refuses a second time" umctl init
+check "umctl user add alice (a person)" \
+	umctl user add alice --full-name 'Alice Liddell' --email alice@example.org --uid 20001
+check "umctl user add bob (a robot)" umctl user add bob --kind robot --uid 20002
+check "umctl group add devs" umctl group add devs --gid 21000 --description Developers
+check "umctl group add-member devs alice bob" umctl group add-member devs alice bob
+check "umctl user passwd alice --stdin" \
+	bash -c 'printf "%s\n" "$1" | "$2" user passwd alice --stdin' _ "$ALICE_PW" "$UMCTL"
+check "umctl user passwd bob --stdin" \
+	bash -c 'printf "%s\n" "$1" | "$2" user passwd bob --stdin' _ "$BOB_PW" "$UMCTL"
+check_fails "umctl refuses a name /etc/passwd holds" umctl user add "$UM_LOCAL_USER"
+um_make_home alice
+um_make_home bob
+
+# ------------------------------------------------------------------ NSS
+alice_gid=$(getent group alice | cut -d: -f3)
+if [ -n "$alice_gid" ] && [ "$alice_gid" -ge 20000 ] && [ "$alice_gid" -le 29999 ]; then
+	ok "alice has a private group in the configured range (gid $alice_gid)"
+else
+	not_ok "alice has a private group in the configured range" "getent group alice: '$(getent group alice)'"
+fi
+ALICE_LINE="alice:*:20001:$alice_gid:Alice Liddell:/home/alice:/bin/bash"
+check_eq "getent passwd alice" "$ALICE_LINE" "$(getent passwd alice)"
+check_eq "getent passwd 20001" "$ALICE_LINE" "$(getent passwd 20001)"
+check_eq "getent passwd bob: name, uid, home, shell" "bob:*:20002:/home/bob:/bin/bash" \
+	"$(getent passwd bob | cut -d: -f1-3,6,7)"
+check_status "getent passwd of an unknown name finds nothing" 2 getent passwd nosuchuser
+check_status "getent passwd of an unknown uid finds nothing" 2 getent passwd 29999
+
+local_names=$(cut -d: -f1 /etc/passwd | grep -v '^[#+-]')
+all_names=$(getent passwd | cut -d: -f1)
+check_eq "getent passwd lists /etc/passwd, then exactly umgmt's users" \
+	"$(printf '%s\nalice\nbob' "$local_names")" \
+	"$(printf '%s\n' "$local_names"; printf '%s\n' "$all_names" | tail -n +"$(($(wc -l <<<"$local_names") + 1))" | sort)"
+
+check_eq "getent group devs: name, gid, members" "devs:21000:alice,bob" \
+	"$(getent group devs | cut -d: -f1,3,4)"
+check_eq "getent group 21000" "devs" "$(getent group 21000 | cut -d: -f1)"
+local_groups=$(cut -d: -f1 /etc/group | grep -v '^[#+-]')
+um_groups=$(getent group | cut -d: -f1 | tail -n +"$(($(wc -l <<<"$local_groups") + 1))" | sort | tr '\n' ' ')
+check_eq "getent group lists /etc/group, then umgmt's groups" "alice bob devs " "$um_groups"
+check_eq "id -Gn alice (initgroups through NSS)" "alice devs" "$(id -Gn alice | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "id -un 20001" "alice" "$(id -un 20001 2>&1)"
+id_alice=$(id alice 2>&1)
+case $id_alice in
+"uid=20001(alice) gid=$alice_gid(alice) groups="*"21000(devs)"*) ok "id alice: $id_alice" ;;
+*) : >"$OUT"; not_ok "id alice shows uid, gid and devs" "got: $id_alice" ;;
+esac
+
+# ------------------------------------------------------------------ files, as nobody
+check_eq "the truth is 0600 root" "600 root" "$(stat -c '%a %U' $STORE/umgmt.db)"
+check_eq "the snapshot is 0644 root" "644 root" "$(stat -c '%a %U' $STORE/directory.db)"
+check_eq "nobody can look alice up" "$ALICE_LINE" "$("${NOBODY[@]}" getent passwd alice 2>&1)"
+check_eq "nobody sees alice's groups" "alice devs" \
+	"$("${NOBODY[@]}" id -Gn alice 2>&1 | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_fails "nobody cannot read umgmt.db" "${NOBODY[@]}" head -c 16 $STORE/umgmt.db
+check_eq "nobody can read the snapshot with sqlite3" "2" \
+	"$("${NOBODY[@]}" sqlite3 -readonly $STORE/directory.db 'SELECT count(*) FROM passwd' 2>&1)"
+check_eq "the snapshot is not in WAL mode" "delete" \
+	"$(sqlite3 -readonly $STORE/directory.db 'PRAGMA journal_mode' 2>&1)"
+dump=$(sqlite3 -readonly $STORE/directory.db .dump 2>&1)
+check_eq "the snapshot holds no password hash" "0" "$(grep -ciE 'argon2|\$y\$|\$6\$' <<<"$dump")"
+check_eq "the snapshot holds no e-mail address" "0" "$(grep -c 'alice@example.org' <<<"$dump")"
+leftovers=$(find $STORE -maxdepth 1 -name 'directory.db-*' -printf '%f ')
+check_eq "reading the snapshot left no -wal/-shm/-journal file" "" "$leftovers"
+
+# ------------------------------------------------------------------ PAM
+check "pamtester: alice authenticates with her password" \
+	pam umgmt-test alice "$ALICE_PW" authenticate acct_mgmt
+check_status "pamtester: alice is refused with a wrong password" 1 \
+	pam umgmt-test alice 'Wrong-Passw0rd' authenticate
+check "pamtester: bob authenticates" pam umgmt-test bob "$BOB_PW" authenticate acct_mgmt
+check_status "pamtester: bob is refused with alice's password" 1 pam umgmt-test bob "$ALICE_PW" authenticate
+check_status "pamtester: an unknown user is refused" 1 pam umgmt-test nosuchuser "$ALICE_PW" authenticate
+check "pamtester: a local user still authenticates through pam_unix" \
+	pam umgmt-test "$UM_LOCAL_USER" "$UM_LOCAL_PW" authenticate acct_mgmt
+check_status "pamtester: a local user is refused with a wrong password" 1 \
+	pam umgmt-test "$UM_LOCAL_USER" 'Wrong-Passw0rd' authenticate
+check "pamtester: alice opens and closes a session" \
+	pam umgmt-test alice "$ALICE_PW" authenticate acct_mgmt open_session close_session
+
+# ------------------------------------------------------------------ su
+check_eq "root: su alice -c 'id -un'" "alice" "$(su alice -c 'id -un' 2>&1 </dev/null)"
+check_eq "root: su alice gets devs as a supplementary group" "alice devs" \
+	"$(su alice -c 'id -Gn' 2>&1 </dev/null | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "root: su - alice starts in her home" "/home/alice" "$(su - alice -c pwd 2>/dev/null </dev/null)"
+LOCAL_SU=(setpriv --reuid="$UM_LOCAL_UID" --regid="$UM_LOCAL_UID" --init-groups --)
+if "${LOCAL_SU[@]}" env UM_PW="$ALICE_PW" expect -f "$UM_E2E_DIR/converse.exp" -- \
+	su alice -c 'echo "whoami=$(id -un)"' >"$OUT" 2>&1 </dev/null &&
+	grep -q '^whoami=alice' "$OUT"; then
+	ok "localuser: su alice with alice's password (setuid su, NSS without env)"
+else
+	not_ok "localuser: su alice with alice's password"
+fi
+check_status "localuser: su alice with a wrong password is refused" 1 \
+	"${LOCAL_SU[@]}" env UM_PW=Wrong-Passw0rd expect -f "$UM_E2E_DIR/converse.exp" -- su alice -c true
+
+# ------------------------------------------------------------------ password change
+check "pamtester: alice changes her password (chauthtok)" \
+	pam_chauthtok alice "$ALICE_PW" "$ALICE_NEWPW"
+check "pamtester: the new password authenticates" pam umgmt-test alice "$ALICE_NEWPW" authenticate acct_mgmt
+check_status "pamtester: the old password no longer does" 1 pam umgmt-test alice "$ALICE_PW" authenticate
+
+# ------------------------------------------------------------------ sshd
+e2e_sshd() {
+	local dir=$UM_T/ssh port
+	mkdir -p "$dir"
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/host_ed25519" </dev/null >/dev/null || return 1
+	for _ in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 40000))
+		cat >"$dir/sshd_config" <<-EOF
+			ListenAddress 127.0.0.1
+			Port $port
+			HostKey $dir/host_ed25519
+			PidFile $dir/sshd.pid
+			UsePAM yes
+			PasswordAuthentication yes
+			KbdInteractiveAuthentication yes
+			PubkeyAuthentication no
+			PermitRootLogin no
+			AuthorizedKeysFile none
+			PrintMotd no
+			LogLevel VERBOSE
+		EOF
+		: >"$dir/log"
+		/usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$dir/log" &
+		SSHD_PID=$!
+		for _ in $(seq 50); do
+			grep -q 'Server listening' "$dir/log" && break
+			kill -0 "$SSHD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if grep -q 'Server listening' "$dir/log"; then
+			SSH_PORT=$port
+			return 0
+		fi
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+		SSHD_PID=
+	done
+	return 1
+}
+
+ssh_as() {
+	local user=$1 pw=$2
+	shift 2
+	sshpass -p "$pw" ssh -F /dev/null -p "$SSH_PORT" -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 \
+		-o PubkeyAuthentication=no -o PreferredAuthentications=keyboard-interactive,password \
+		-o NumberOfPasswordPrompts=1 "$user@127.0.0.1" "$@"
+}
+
+SSHD_PID=
+trap '[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null' EXIT
+if ! command -v sshd >/dev/null && [ ! -x /usr/sbin/sshd ]; then
+	: >"$OUT"
+	not_ok "sshd is installed (package openssh-server)"
+elif ! e2e_sshd; then
+	cp "$UM_T/ssh/log" "$OUT" 2>/dev/null
+	not_ok "sshd starts on a loopback port"
+else
+	ok "sshd listens on 127.0.0.1:$SSH_PORT"
+	check_eq "ssh alice@127.0.0.1 with her password" "alice" "$(ssh_as alice "$ALICE_NEWPW" 'id -un' 2>&1 </dev/null)"
+	check_eq "ssh: alice's session has devs" "alice devs" \
+		"$(ssh_as alice "$ALICE_NEWPW" 'id -Gn' 2>/dev/null </dev/null | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+	check_status "ssh alice with a wrong password is refused (sshpass: 5)" 5 ssh_as alice 'Wrong-Passw0rd' true
+	check_eq "ssh as the local user still works" "$UM_LOCAL_USER" \
+		"$(ssh_as "$UM_LOCAL_USER" "$UM_LOCAL_PW" 'id -un' 2>&1 </dev/null)"
+	kill "$SSHD_PID" 2>/dev/null
+	wait "$SSHD_PID" 2>/dev/null
+	SSHD_PID=
+fi
+
+# ------------------------------------------------------------------ deletion
+check "umctl user delete bob" umctl user delete bob
+check_status "getent passwd bob finds nothing after the delete" 2 getent passwd bob
+check_eq "devs lost bob" "devs:21000:alice" "$(getent group devs | cut -d: -f1,3,4)"
+check_status "pamtester: bob is refused after the delete" 1 pam umgmt-test bob "$BOB_PW" authenticate
+
+# ------------------------------------------------------------------ store corrupt
+cp -a "$STORE" "$UM_T/store-saved"
+for f in "$STORE"/*.db; do
+	head -c 4096 /dev/urandom >"$f.garbage" && mv -f "$f.garbage" "$f"
+done
+rm -f "$STORE"/*-wal "$STORE"/*-shm
+check_eq "store corrupt: getent passwd alice finds nothing (exit 2)" "2" \
+	"$(getent passwd alice >/dev/null 2>&1; echo $?)"
+check "store corrupt: getent passwd root" getent passwd root
+check "store corrupt: the local user still authenticates" \
+	pam umgmt-test "$UM_LOCAL_USER" "$UM_LOCAL_PW" authenticate acct_mgmt
+check_status "store corrupt: alice is refused" 1 pam umgmt-test alice "$ALICE_NEWPW" authenticate
+check_fails "store corrupt: umctl status fails" umctl status
+rm -rf "${STORE:?}"/*
+cp -a "$UM_T/store-saved"/. "$STORE"/
+check_eq "store restored: getent passwd alice" "$ALICE_LINE" "$(getent passwd alice)"
+
+# ------------------------------------------------------------------ store gone
+rm -rf "${STORE:?}"/*
+check_eq "store removed: getent passwd alice answers 'not found' (exit 2)" "2" \
+	"$(getent passwd alice >/dev/null 2>&1; echo $?)"
+check "store removed: getent passwd still lists the local users" \
+	bash -c "getent passwd | grep -q '^$UM_LOCAL_USER:' && getent passwd root >/dev/null"
+check_eq "store removed: id localuser" "$UM_LOCAL_USER" "$(id -un "$UM_LOCAL_UID" 2>&1)"
+check "store removed: the local user still authenticates" \
+	pam umgmt-test "$UM_LOCAL_USER" "$UM_LOCAL_PW" authenticate acct_mgmt
+check_status "store removed: alice is refused" 1 pam umgmt-test alice "$ALICE_NEWPW" authenticate
+check_status "store removed: root cannot su to alice" 1 su alice -c true
+check_eq "store removed: root su localuser" "$UM_LOCAL_USER" "$(su "$UM_LOCAL_USER" -c 'id -un' 2>&1 </dev/null)"
+
+echo "# e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
