@@ -200,7 +200,10 @@ static int open_db(struct um_store *s, bool create)
 		return um_db_error(s, rc, "open the store");
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	return um_db_exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys");
+	/* Deleted personal data is overwritten, not left in free pages,
+	 * whatever SQLite's compile-time default. */
+	return um_db_exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
+			  "configure the store connection");
 }
 
 static int user_version(struct um_store *s, int *ret)
@@ -226,9 +229,15 @@ int um_store_init(const struct um_config *cfg)
 	r = store_new(cfg, UM_STORE_WRITE, &s);
 	if (r < 0)
 		return r;
-	if (mkdir(cfg->store_dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(cfg->store_dir, 0755) == 0) {
+		/* Whatever the umask: every user's NSS lookups must reach the
+		 * snapshot inside. */
+		if (chmod(cfg->store_dir, 0755) < 0)
+			return um_fail(-EIO, "cannot chmod %s: %s", cfg->store_dir, strerror(errno));
+	} else if (errno != EEXIST) {
 		return um_fail(errno == EACCES ? -EACCES : -EIO, "cannot create %s: %s",
 			       cfg->store_dir, strerror(errno));
+	}
 	r = check_store_dir(cfg->store_dir);
 	if (r < 0)
 		return r;

@@ -396,7 +396,8 @@ int um_user_add(struct um_store *s, const char *name, const struct um_user_spec 
 	return ret ? um_user_get(s, name, ret) : 0;
 }
 
-/* Runs one UPDATE of the user row with a single text parameter. */
+/* Runs one UPDATE with the parameters :id, :v and :now (each optional in
+ * sql: binding an absent parameter is a harmless no-op). */
 static int update_text(struct um_store *s, const char *sql, int64_t id, const char *v)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -545,6 +546,12 @@ int um_user_delete(struct um_store *s, const char *name)
 		r = um_db_exec_stmt(s, st, "delete the private group");
 	sqlite3_finalize(st);
 	st = NULL;
+	/* The private group carried the user's name: scrub its records too. */
+	if (r >= 0 && sqlite3_changes(s->db) > 0)
+		r = update_text(s,
+				"UPDATE audit SET target = '' WHERE target_kind = 'group'\n"
+				"  AND target = :v",
+				id, name);
 	if (r < 0)
 		return r;
 	r = um_db_prepare(s, "DELETE FROM users WHERE id = :id", &st);
