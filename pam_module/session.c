@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pam_umgmt: the session phase (pam_open_session, pam_close_session).
+ * Home directories belong to pam_mkhomedir; recording the last login
+ * will come here.
+ */
+#include "pam_umgmt.h"
+#include "umgmt/user.h"
+
+/* PAM_SUCCESS for umgmt's users, PAM_IGNORE for everyone else, the
+ * phase's error code when the store cannot tell. */
+static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, bool opening)
+{
+	_cleanup_umpam_ struct umpam ctx = {};
+	_cleanup_(um_user_freep) struct um_user *u = NULL;
+	int r, err;
+
+	r = umpam_begin(&ctx, pamh, UMPAM_SESSION, flags, argc, argv);
+	if (r != PAM_SUCCESS)
+		return PAM_IGNORE;
+	if (umpam_user_is_local(&ctx))
+		return PAM_IGNORE;
+
+	r = umpam_open_store(&ctx, UM_STORE_READ);
+	if (r != PAM_SUCCESS)
+		return r;
+	um_error_clear();
+	err = um_user_get(ctx.store, ctx.user, &u);
+	r = umpam_code(&ctx, err, UMPAM_STEP_LOOKUP);
+	if (r == PAM_USER_UNKNOWN)
+		return PAM_IGNORE;
+	if (r != PAM_SUCCESS) {
+		umpam_log(&ctx, LOG_ERR, "cannot %s the session: %s; service=%s",
+			  opening ? "open" : "close",
+			  um_strerror(err), ctx.service);
+		return r;
+	}
+	umpam_debug(&ctx, "session %s for %s; service=%s rhost=%s",
+		    opening ? "opened" : "closed", u->name,
+		    ctx.service, ctx.rhost);
+	return PAM_SUCCESS;
+}
+
+UMPAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return session(pamh, flags, argc, argv, true);
+}
+
+UMPAM_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+				      const char **argv)
+{
+	return session(pamh, flags, argc, argv, false);
+}
