@@ -61,6 +61,14 @@ struct um_dir_group {
 struct um_directory; /* a pooled connection, lent to one thread */
 
 /*
+ * Sets up the pool and registers its fork handlers (done by the first
+ * acquire anyway). A caller that holds locks of its own around directory
+ * calls calls this from its constructor and only then registers its own
+ * pthread_atfork() handlers, so that its prepare handler runs before ours.
+ */
+void um_directory_init(void);
+
+/*
  * Lends the calling thread a connection to the current snapshot (noticing
  * a newly published snapshot at most once a second). Returns 0, -ENOENT,
  * -EACCES, -EBADMSG, -EIO, -ENOMEM. Give it back with um_directory_release().
