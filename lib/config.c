@@ -23,6 +23,7 @@
 #include <iniparser/iniparser.h>
 
 #include "umgmt/config.h"
+#include "umgmt/policy.h"
 #include "umgmt/validate.h"
 
 /* Where the first pass saw each key. */
@@ -163,6 +164,85 @@ static int set_str(char **dst, const char *v)
 	return 0;
 }
 
+static void free_services(struct um_config *c)
+{
+	for (size_t i = 0; i < c->n_open_services; i++)
+		free(c->open_services[i]);
+	free(c->open_services);
+	c->open_services = NULL;
+	c->n_open_services = 0;
+}
+
+/* Replaces the open list by the service names in v (separated by spaces
+ * or commas; "" = none). Returns 0, -EINVAL (a bad name), -ENOMEM. */
+static int set_services(struct um_config *c, const char *v)
+{
+	_cleanup_free_ char *copy = strdup(v);
+	char **list = NULL, *save = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		bool dup = false;
+		char **nl;
+
+		if (um_check_service_name(w) < 0) {
+			r = -EINVAL;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			dup = dup || !strcmp(list[i], w);
+		if (dup)
+			continue;
+		nl = realloc(list, (n + 1) * sizeof(*nl));
+		if (!nl || !(nl[n] = strdup(w))) {
+			if (nl)
+				list = nl;
+			r = -ENOMEM;
+			break;
+		}
+		list = nl;
+		n++;
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return r;
+	}
+	free_services(c);
+	c->open_services = list;
+	c->n_open_services = n;
+	return 0;
+}
+
+bool um_config_service_is_open(const struct um_config *c, const char *service)
+{
+	for (size_t i = 0; service && i < c->n_open_services; i++)
+		if (!strcmp(c->open_services[i], service))
+			return true;
+	return false;
+}
+
+/* A command line for [tokens] notify_command: "" (off), or an absolute
+ * path to the program, optionally followed by arguments, without control
+ * characters. It is run without a shell (see docs/POLICY.md). */
+static int check_command(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (!*v)
+		return 0;
+	if (v[0] != '/' || len > 1024)
+		return -EINVAL;
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+	return 0;
+}
+
 int um_config_defaults(struct um_config **ret)
 {
 	struct um_config *c = calloc(1, sizeof(*c));
@@ -193,6 +273,15 @@ int um_config_defaults(struct um_config **ret)
 	c->argon2_memlimit = 64ull << 20;    /* crypto_pwhash_MEMLIMIT_INTERACTIVE */
 	c->password_min_length = 8;
 	c->default_service_policy = UM_SERVICE_ALLOW;
+	c->token_ttl = 24 * 3600;
+	c->notify_command = strdup("");
+	c->lockout_deny = 5;
+	c->lockout_fail_interval = 15 * 60;
+	c->lockout_unlock_time = 10 * 60;
+	if (!c->notify_command || set_services(c, UM_DEFAULT_OPEN_SERVICES) < 0) {
+		um_config_free(c);
+		return -ENOMEM;
+	}
 	if (!c->path || !c->store_dir || !c->home_template || !c->default_shell ||
 	    !c->default_group) {
 		um_config_free(c);
@@ -211,6 +300,8 @@ void um_config_free(struct um_config *c)
 	free(c->home_template);
 	free(c->default_shell);
 	free(c->default_group);
+	free(c->notify_command);
+	free_services(c);
 	free(c);
 }
 
@@ -246,7 +337,28 @@ static int check_home_template(const char *v)
 	return um_check_path("home template", v) < 0 ? -EINVAL : 0;
 }
 
-enum key_type { K_STR, K_PATH, K_HOME, K_BOOL, K_ID, K_U32, K_OPS, K_MEMKIB, K_POLICY };
+enum key_type {
+	K_STR,
+	K_PATH,
+	K_HOME,
+	K_BOOL,
+	K_ID,
+	K_U32,
+	K_OPS,
+	K_MEMKIB,
+	K_POLICY,
+	K_SERVICES,
+	K_COMMAND,
+	K_DENY,
+	K_TTL,
+	K_INTERVAL,
+};
+
+/* Bounds of the durations (seconds). */
+#define TTL_MIN 60
+#define TTL_MAX (365 * 86400)
+#define INTERVAL_MIN 1
+#define INTERVAL_MAX (30 * 86400)
 
 struct key_def {
 	const char *section;
@@ -274,6 +386,17 @@ static const struct key_def keys[] = {
 	{ "password", "argon2_mem_kib", K_MEMKIB, OFF(argon2_memlimit),
 	  "a number of KiB from 8 to 4194304" },
 	{ "services", "default", K_POLICY, OFF(default_service_policy), "allow or deny" },
+	{ "services", "open", K_SERVICES, OFF(open_services),
+	  "PAM service names separated by spaces or commas" },
+	{ "tokens", "ttl", K_TTL, OFF(token_ttl),
+	  "a duration from 1m to 365d (N or Ns seconds, Nm, Nh, Nd)" },
+	{ "tokens", "notify_command", K_COMMAND, OFF(notify_command),
+	  "empty, or an absolute path to a program with optional arguments" },
+	{ "lockout", "deny", K_DENY, OFF(lockout_deny), "a number from 0 (off) to 1000" },
+	{ "lockout", "fail_interval", K_INTERVAL, OFF(lockout_fail_interval),
+	  "a duration from 1s to 30d (N or Ns seconds, Nm, Nh, Nd)" },
+	{ "lockout", "unlock_time", K_INTERVAL, OFF(lockout_unlock_time),
+	  "a duration from 1s to 30d (N or Ns seconds, Nm, Nh, Nd)" },
 };
 
 static const struct key_def *find_key(const char *section, const char *key)
@@ -288,6 +411,7 @@ static int apply(struct um_config *c, const struct key_def *k, const char *v)
 {
 	void *dst = (char *)c + k->offset;
 	uint64_t n;
+	int64_t secs;
 	bool b;
 
 	switch (k->type) {
@@ -335,6 +459,24 @@ static int apply(struct um_config *c, const struct key_def *k, const char *v)
 			*(enum um_service_policy *)dst = UM_SERVICE_DENY;
 		else
 			return -EINVAL;
+		return 0;
+	case K_SERVICES:
+		return set_services(c, v);
+	case K_COMMAND:
+		if (check_command(v) < 0)
+			return -EINVAL;
+		return set_str(dst, v);
+	case K_DENY:
+		if (um_parse_u64(v, 0, 1000, &n) < 0)
+			return -EINVAL;
+		*(uint32_t *)dst = (uint32_t)n;
+		return 0;
+	case K_TTL:
+	case K_INTERVAL:
+		if (um_parse_duration(v, k->type == K_TTL ? TTL_MIN : INTERVAL_MIN,
+				      k->type == K_TTL ? TTL_MAX : INTERVAL_MAX, &secs) < 0)
+			return -EINVAL;
+		*(int64_t *)dst = secs;
 		return 0;
 	}
 	return -EINVAL;

@@ -38,6 +38,9 @@ void um_user_free(struct um_user *u)
 	for (size_t i = 0; i < u->n_groups; i++)
 		free(u->groups[i]);
 	free(u->groups);
+	free(u->expires_on);
+	free(u->last_login_service);
+	free(u->last_login_host);
 	free(u);
 }
 
@@ -53,7 +56,9 @@ void um_user_list_free(struct um_user **v, size_t n)
 #define USER_COLUMNS                                                                      \
 	"u.id, u.name, u.uid, u.gid, g.name, u.kind, u.full_name, u.email, u.home, "      \
 	"u.shell, u.enabled, u.approved, u.password_hash IS NOT NULL, u.created_at, "     \
-	"u.updated_at, ifnull(u.password_changed_at, 0)"
+	"u.updated_at, ifnull(u.password_changed_at, 0), u.expires_on, "                  \
+	"u.password_must_change, ifnull(u.last_login_at, 0), u.last_login_service, "       \
+	"u.last_login_host"
 
 static const char sql_user_by_name[] =
 	"SELECT " USER_COLUMNS " FROM users u LEFT JOIN groups g ON g.id = u.group_id\n"
@@ -93,8 +98,16 @@ static int user_from_row(sqlite3_stmt *st, struct um_user **ret)
 	u->created_at = sqlite3_column_int64(st, 13);
 	u->updated_at = sqlite3_column_int64(st, 14);
 	u->password_changed_at = sqlite3_column_int64(st, 15);
+	u->expires_on = um_col_text(st, 16, true);
+	u->must_change_password = sqlite3_column_int(st, 17);
+	u->last_login_at = sqlite3_column_int64(st, 18);
+	u->last_login_service = um_col_text(st, 19, true);
+	u->last_login_host = um_col_text(st, 20, true);
 	if (!u->name || !u->group || !u->full_name || !u->home || !u->shell ||
-	    (sqlite3_column_type(st, 7) != SQLITE_NULL && !u->email)) {
+	    (sqlite3_column_type(st, 7) != SQLITE_NULL && !u->email) ||
+	    (sqlite3_column_type(st, 16) != SQLITE_NULL && !u->expires_on) ||
+	    (sqlite3_column_type(st, 19) != SQLITE_NULL && !u->last_login_service) ||
+	    (sqlite3_column_type(st, 20) != SQLITE_NULL && !u->last_login_host)) {
 		um_user_free(u);
 		return -ENOMEM;
 	}

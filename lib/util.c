@@ -83,6 +83,53 @@ int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
+int um_parse_duration(const char *s, int64_t min, int64_t max, int64_t *ret)
+{
+	static const struct {
+		char unit;
+		uint64_t secs;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char digits[24];
+	uint64_t mult = 1, n;
+	size_t len;
+	int r;
+
+	if (!s || !*s)
+		return -EINVAL;
+	len = strlen(s);
+	if (s[len - 1] < '0' || s[len - 1] > '9') {
+		bool known = false;
+
+		for (size_t i = 0; i < UM_ELEMENTSOF(units); i++)
+			if (s[len - 1] == units[i].unit) {
+				mult = units[i].secs;
+				known = true;
+			}
+		if (!known)
+			return -EINVAL;
+		len--;
+	}
+	if (len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+	if (len >= sizeof(digits))
+		return -ERANGE;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	r = um_parse_u64(digits, 0, UINT64_MAX, &n);
+	if (r < 0)
+		return r;
+	if (n > (uint64_t)INT64_MAX / mult)
+		return -ERANGE;
+	n *= mult;
+	if ((int64_t)n < min || (int64_t)n > max)
+		return -ERANGE;
+	*ret = (int64_t)n;
+	return 0;
+}
+
 char *um_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;

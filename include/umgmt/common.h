@@ -108,6 +108,14 @@ const char *um_strerror(int err);
  * octal or hex), within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
 int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 
+/* Strict duration parsing for the config and umctl: decimal digits as in
+ * um_parse_u64(), optionally followed by one unit, s (seconds, also the
+ * default), m (minutes), h (hours) or d (days): "90", "90s", "15m",
+ * "24h", "7d". No sign, no space, no fraction, no combinations ("1h30m").
+ * The result in seconds must lie within [min, max]. Returns 0 or -EINVAL
+ * (does not parse) / -ERANGE (out of range). */
+int um_parse_duration(const char *s, int64_t min, int64_t max, int64_t *ret);
+
 /* strdup that returns NULL only for a NULL argument or on ENOMEM. */
 char *um_strdup(const char *s);
 

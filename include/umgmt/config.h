@@ -36,6 +36,10 @@
 #define UM_TRUTH_FILE "umgmt.db"
 #define UM_DIRECTORY_FILE "directory.db"
 
+/* [services] open by default: the services that run the account phase
+ * behind the scenes for a user who is already in (docs/POLICY.md). */
+#define UM_DEFAULT_OPEN_SERVICES "systemd-user cron sudo polkit-1"
+
 enum um_service_policy {
 	UM_SERVICE_ALLOW = 0, /* services without a record are open */
 	UM_SERVICE_DENY = 1,  /* services without a record are closed */
@@ -57,7 +61,19 @@ struct um_config {
 	uint64_t argon2_memlimit; /* [password] argon2_mem_kib * 1024 */
 	uint32_t password_min_length; /* [password] min_length */
 	enum um_service_policy default_service_policy; /* [services] default */
+	/* [services] open: PAM services that are open when they have no
+	 * record, even with default = deny (see docs/POLICY.md). */
+	char **open_services;
+	size_t n_open_services;
+	int64_t token_ttl;     /* [tokens] ttl, seconds */
+	char *notify_command;  /* [tokens] notify_command, "" = off (never NULL) */
+	uint32_t lockout_deny; /* [lockout] deny, 0 = no lockout */
+	int64_t lockout_fail_interval; /* [lockout] fail_interval, seconds */
+	int64_t lockout_unlock_time;   /* [lockout] unlock_time, seconds */
 };
+
+/* True when service is in c->open_services. */
+bool um_config_service_is_open(const struct um_config *c, const char *service);
 
 /*
  * Loads path (or UM_CONFIG_PATH when path is NULL). A missing file at the

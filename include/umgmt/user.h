@@ -44,6 +44,12 @@ struct um_user {
 	int64_t password_changed_at; /* 0 = never */
 	char **groups;               /* supplementary group names, sorted */
 	size_t n_groups;
+	/* login policy (policy.h) */
+	char *expires_on;            /* "YYYY-MM-DD", NULL = never expires */
+	bool must_change_password;   /* the next login must change it */
+	int64_t last_login_at;       /* unix seconds, 0 = never */
+	char *last_login_service;    /* NULL = never */
+	char *last_login_host;       /* "" = local, NULL = never */
 };
 
 void um_user_free(struct um_user *u);

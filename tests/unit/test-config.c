@@ -32,6 +32,18 @@ static void assert_defaults(const struct um_config *c)
 	assert_int_equal(c->argon2_memlimit, 65536ull * 1024);
 	assert_int_equal(c->password_min_length, 8);
 	assert_int_equal(c->default_service_policy, UM_SERVICE_ALLOW);
+	assert_int_equal(c->n_open_services, 4);
+	assert_string_equal(c->open_services[0], "systemd-user");
+	assert_string_equal(c->open_services[1], "cron");
+	assert_string_equal(c->open_services[2], "sudo");
+	assert_string_equal(c->open_services[3], "polkit-1");
+	assert_true(um_config_service_is_open(c, "cron"));
+	assert_false(um_config_service_is_open(c, "sshd"));
+	assert_int_equal(c->token_ttl, 24 * 3600);
+	assert_string_equal(c->notify_command, "");
+	assert_int_equal(c->lockout_deny, 5);
+	assert_int_equal(c->lockout_fail_interval, 15 * 60);
+	assert_int_equal(c->lockout_unlock_time, 10 * 60);
 }
 
 static void test_defaults(void **state)
@@ -86,7 +98,15 @@ static void test_every_key(void **state)
 		       "argon2_ops = 3\n"
 		       "argon2_mem_kib = 16\n"
 		       "[services]\n"
-		       "default = deny\n",
+		       "default = deny\n"
+		       "open = cron, atd  sshd,cron\n"
+		       "[tokens]\n"
+		       "ttl = 7d\n"
+		       "notify_command = /usr/sbin/sendmail -t\n"
+		       "[lockout]\n"
+		       "deny = 3\n"
+		       "fail_interval = 1h\n"
+		       "unlock_time = 90\n",
 		       0600, &c));
 	assert_string_equal(c->store_dir, "/srv/umgmt");
 	assert_int_equal(c->uid_min, 5000);
@@ -102,7 +122,77 @@ static void test_every_key(void **state)
 	assert_int_equal(c->argon2_opslimit, 3);
 	assert_int_equal(c->argon2_memlimit, 16 * 1024);
 	assert_int_equal(c->default_service_policy, UM_SERVICE_DENY);
+	/* separators are spaces and commas; a repeated name counts once */
+	assert_int_equal(c->n_open_services, 3);
+	assert_string_equal(c->open_services[0], "cron");
+	assert_string_equal(c->open_services[1], "atd");
+	assert_string_equal(c->open_services[2], "sshd");
+	assert_int_equal(c->token_ttl, 7 * 86400);
+	assert_string_equal(c->notify_command, "/usr/sbin/sendmail -t");
+	assert_int_equal(c->lockout_deny, 3);
+	assert_int_equal(c->lockout_fail_interval, 3600);
+	assert_int_equal(c->lockout_unlock_time, 90);
 	um_config_free(c);
+
+	/* an empty open list and lockout off are valid */
+	assert_ok(load(f, "[services]\nopen =\n[lockout]\ndeny = 0\n[tokens]\nnotify_command =\n",
+		       0600, &c));
+	assert_int_equal(c->n_open_services, 0);
+	assert_false(um_config_service_is_open(c, "cron"));
+	assert_int_equal(c->lockout_deny, 0);
+	assert_string_equal(c->notify_command, "");
+	um_config_free(c);
+}
+
+/* um_parse_duration (lib/util.c), the parser behind every duration key. */
+static void test_parse_duration(void **state)
+{
+	static const struct {
+		const char *text;
+		int want;
+		int64_t secs;
+	} cases[] = {
+		{ "0", 0, 0 },
+		{ "90", 0, 90 },
+		{ "90s", 0, 90 },
+		{ "15m", 0, 900 },
+		{ "24h", 0, 86400 },
+		{ "7d", 0, 604800 },
+		{ "", -EINVAL, 0 },
+		{ "h", -EINVAL, 0 },
+		{ "1.5h", -EINVAL, 0 },
+		{ "1h30m", -EINVAL, 0 },
+		{ "-5m", -EINVAL, 0 },
+		{ "+5m", -EINVAL, 0 },
+		{ " 5m", -EINVAL, 0 },
+		{ "5m ", -EINVAL, 0 },
+		{ "5 m", -EINVAL, 0 },
+		{ "5M", -EINVAL, 0 },
+		{ "5w", -EINVAL, 0 },
+		{ "05m", -EINVAL, 0 },
+		{ "0x10", -EINVAL, 0 },
+		{ "99999999999999999999d", -ERANGE, 0 },
+		{ "106751991167301d", -ERANGE, 0 }, /* overflows int64 seconds */
+		{ "366d", -ERANGE, 0 },             /* above max */
+	};
+
+	for (size_t i = 0; i < UM_ELEMENTSOF(cases); i++) {
+		int64_t v = -1;
+		int r = um_parse_duration(cases[i].text, 0, 365 * 86400, &v);
+
+		if (r != cases[i].want)
+			fail_msg("'%s': got %d, want %d", cases[i].text, r, cases[i].want);
+		if (r == 0 && v != cases[i].secs)
+			fail_msg("'%s': got %lld s", cases[i].text, (long long)v);
+		if (r < 0 && v != -1)
+			fail_msg("'%s': wrote the result on failure", cases[i].text);
+	}
+	/* bounds are inclusive */
+	int64_t v;
+	assert_ok(um_parse_duration("1m", 60, 120, &v));
+	assert_ok(um_parse_duration("2m", 60, 120, &v));
+	assert_errno(um_parse_duration("59", 60, 120, &v), -ERANGE);
+	assert_errno(um_parse_duration("121s", 60, 120, &v), -ERANGE);
 }
 
 static void test_value_forms(void **state)
@@ -184,6 +274,23 @@ static const struct bad_case bad[] = {
 	{ "[users]\napproval_required = y\n", ":2:", "approval_required" },
 	{ "[users]\napproval_required =\n", ":2:", "approval_required" },
 	{ "[services]\ndefault = maybe\n", ":2:", "default" },
+	/* the issue 3 keys */
+	{ "[services]\nopen = cron -bad\n", ":2:", "open" },
+	{ "[services]\nopen = cron/sudo\n", ":2:", "open" },
+	{ "[services]\nopen = .hidden\n", ":2:", "open" },
+	{ "[tokens]\nttl = 59s\n", ":2:", "ttl" },
+	{ "[tokens]\nttl = 366d\n", ":2:", "ttl" },
+	{ "[tokens]\nttl = 1h30m\n", ":2:", "ttl" },
+	{ "[tokens]\nttl = 24 h\n", ":2:", "ttl" },
+	{ "[tokens]\nttl =\n", ":2:", "ttl" },
+	{ "[tokens]\nnotify_command = sendmail -t\n", ":2:", "notify_command" },
+	{ "[lockout]\ndeny = 1001\n", ":2:", "deny" },
+	{ "[lockout]\ndeny = -1\n", ":2:", "deny" },
+	{ "[lockout]\nfail_interval = 0\n", ":2:", "fail_interval" },
+	{ "[lockout]\nfail_interval = 31d\n", ":2:", "fail_interval" },
+	{ "[lockout]\nunlock_time = 10x\n", ":2:", "unlock_time" },
+	{ "[lockout]\nfrobs = 1\n", ":2:", "frobs" },
+	{ "[tokens]\nexpiry = 1h\n", ":2:", "expiry" },
 	/* paths and names */
 	{ "[store]\ndir = var/lib/umgmt\n", ":2:", "dir" },
 	{ "[store]\ndir = /a:b\n", ":2:", "dir" },
@@ -346,6 +453,7 @@ int main(void)
 		T(test_empty_file_is_defaults),
 		T(test_every_key),
 		T(test_value_forms),
+		cmocka_unit_test(test_parse_duration),
 		T(test_bad_configs),
 		T(test_overlong_line),
 		T(test_missing_explicit_file),

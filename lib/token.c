@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * umgmt core: one-time tokens (activation and password reset).
+ *
+ * A token is 20 symbols drawn uniformly (randombytes_uniform) from an
+ * alphabet without the look-alikes 0 O 1 I L, shown in groups of four:
+ * "K7QD-M2XH-9PFA-TR4C-WE6N", about 99 bits. It is checked with case,
+ * dashes and spaces forgiven. The store keeps only the hex BLAKE2b-256
+ * hash of the normalised token: with that much entropy a fast hash is
+ * enough (nobody can guess through it), and a fast hash lets the check
+ * look the token up by its hash.
+ */
+#include <sodium.h>
+
+#include "policy-private.h"
+#include "umgmt/password.h"
+
+static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+#define TOKEN_SYMBOLS 20
+#define HASH_HEX (crypto_generichash_BYTES * 2 + 1)
+
+_Static_assert(TOKEN_SYMBOLS + TOKEN_SYMBOLS / 4 <= UM_TOKEN_MAX, "UM_TOKEN_MAX too small");
+
+/* Normalises candidate (upper case, dashes and spaces dropped) into out.
+ * Returns 0, or -EACCES when it cannot be a token of ours. */
+static int normalise(const char *candidate, char out[TOKEN_SYMBOLS + 1])
+{
+	size_t n = 0;
+
+	if (!candidate)
+		return -EACCES;
+	for (const char *p = candidate; *p; p++) {
+		char c = *p;
+
+		if (c == '-' || c == ' ')
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (n == TOKEN_SYMBOLS || !strchr(alphabet, c) || c == '\0')
+			return -EACCES;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n == TOKEN_SYMBOLS ? 0 : -EACCES;
+}
+
+static void hash_hex(const char norm[TOKEN_SYMBOLS + 1], char out[HASH_HEX])
+{
+	unsigned char h[crypto_generichash_BYTES];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)norm, TOKEN_SYMBOLS, NULL, 0);
+	sodium_bin2hex(out, HASH_HEX, h, sizeof(h));
+	sodium_memzero(h, sizeof(h));
+}
+
+static const char sql_revoke_valid[] =
+	"UPDATE tokens SET revoked_at = :now\n"
+	"WHERE user_id = :id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now";
+static const char sql_insert_token[] =
+	"INSERT INTO tokens(user_id, purpose, token_hash, created_at, created_by, expires_at)\n"
+	"VALUES (:id, :purpose, :hash, :now, :actor, :expires)";
+
+/* Revokes name's valid tokens and stores the new hash, in one transaction. */
+static int store_token(struct um_store *s, const char *name, const char *purpose, int64_t ttl,
+		       const char *hash)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int64_t id, now = um_now();
+	char detail[96];
+	int r;
+
+	r = um_tx_begin(s);
+	if (r < 0)
+		return r;
+	UM_TX_GUARD(s);
+	r = um_policy_user_id(s, name, &id);
+	if (r < 0)
+		return r;
+	r = um_db_prepare(s, sql_revoke_valid, &st);
+	if (r < 0)
+		return r;
+	um_bind_int(st, ":id", id);
+	um_bind_int(st, ":now", now);
+	r = um_db_exec_stmt(s, st, "revoke the earlier token");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r < 0)
+		return r;
+	r = um_db_prepare(s, sql_insert_token, &st);
+	if (r < 0)
+		return r;
+	um_bind_int(st, ":id", id);
+	um_bind_text(st, ":purpose", purpose);
+	um_bind_text(st, ":hash", hash);
+	um_bind_int(st, ":now", now);
+	um_bind_text(st, ":actor", s->actor);
+	um_bind_int(st, ":expires", now + ttl);
+	r = um_db_exec_stmt(s, st, "store the token");
+	if (r < 0)
+		return r;
+	snprintf(detail, sizeof(detail), "%s, valid %llds", purpose, (long long)ttl);
+	r = um_audit(s, "token issue", "user", name, id, detail);
+	if (r < 0)
+		return r;
+	return um_tx_commit(s, false);
+}
+
+int um_token_issue(struct um_store *s, const char *name, const char *purpose, int64_t ttl,
+		   char out[UM_TOKEN_MAX])
+{
+	char norm[TOKEN_SYMBOLS + 1], hash[HASH_HEX];
+	size_t o = 0;
+	int r;
+
+	if (!purpose || (strcmp(purpose, "activation") && strcmp(purpose, "reset")))
+		return um_fail(-EINVAL, "token purpose '%s' is not activation or reset",
+			       purpose ? purpose : "");
+	if (ttl == 0)
+		ttl = s->cfg->token_ttl;
+	if (ttl < 60 || ttl > 365 * 86400)
+		return um_fail(-EINVAL, "token lifetime %lld s is not between 1m and 365d",
+			       (long long)ttl);
+	if (sodium_init() < 0)
+		return um_fail(-EIO, "libsodium cannot be initialised");
+	for (int i = 0; i < TOKEN_SYMBOLS; i++)
+		norm[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+	norm[TOKEN_SYMBOLS] = '\0';
+	hash_hex(norm, hash);
+	r = store_token(s, name, purpose, ttl, hash);
+	if (r >= 0) {
+		for (int i = 0; i < TOKEN_SYMBOLS; i++) {
+			if (i && i % 4 == 0)
+				out[o++] = '-';
+			out[o++] = norm[i];
+		}
+		out[o] = '\0';
+	}
+	sodium_memzero(norm, sizeof(norm));
+	return r;
+}
+
+static const char sql_valid_token[] =
+	"SELECT id FROM tokens WHERE user_id = :id AND token_hash = :hash\n"
+	"  AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now";
+
+int um_token_check(struct um_store *s, const char *name, const char *candidate)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char norm[TOKEN_SYMBOLS + 1], hash[HASH_HEX];
+	int64_t id;
+	int r, rc;
+
+	r = um_policy_user_id(s, name, &id);
+	if (r < 0)
+		return r;
+	r = normalise(candidate, norm);
+	if (r < 0)
+		return um_fail(-EACCES, "that is not a valid token for '%s'", name);
+	hash_hex(norm, hash);
+	sodium_memzero(norm, sizeof(norm));
+	r = um_db_prepare(s, sql_valid_token, &st);
+	if (r < 0)
+		return r;
+	um_bind_int(st, ":id", id);
+	um_bind_text(st, ":hash", hash);
+	um_bind_int(st, ":now", um_now());
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return um_fail(-EACCES, "that is not a valid token for '%s' (wrong, used, expired or revoked)",
+			       name);
+	if (rc != SQLITE_ROW)
+		return um_db_error(s, rc, "read the tokens");
+	return 0;
+}
+
+static const char sql_current_token[] =
+	"SELECT id FROM tokens WHERE user_id = :id\n"
+	"  AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now\n"
+	"ORDER BY created_at DESC, id DESC LIMIT 1";
+static const char sql_burn[] = "UPDATE tokens SET used_at = :now WHERE id = :tid";
+static const char sql_set_password[] =
+	"UPDATE users SET password_hash = :hash, password_changed_at = :now,\n"
+	"  password_must_change = 0, updated_at = :now WHERE id = :id";
+
+/* Burns name's current token and stores hash, in one transaction. */
+static int redeem(struct um_store *s, const char *name, const char *hash)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int64_t id, tid, now = um_now();
+	int r, rc;
+
+	r = um_login_tx_begin(s);
+	if (r < 0)
+		return r;
+	UM_TX_GUARD(s);
+	r = um_policy_user_id(s, name, &id);
+	if (r < 0)
+		return r;
+	r = um_db_prepare(s, sql_current_token, &st);
+	if (r < 0)
+		return r;
+	um_bind_int(st, ":id", id);
+	um_bind_int(st, ":now", now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return um_fail(-EACCES, "'%s' has no valid token any more", name);
+	if (rc != SQLITE_ROW)
+		return um_db_error(s, rc, "read the tokens");
+	tid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	r = um_db_prepare(s, sql_burn, &st);
+	if (r < 0)
+		return r;
+	um_bind_int(st, ":now", now);
+	um_bind_int(st, ":tid", tid);
+	r = um_db_exec_stmt(s, st, "burn the token");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r < 0)
+		return r;
+	r = um_db_prepare(s, sql_set_password, &st);
+	if (r < 0)
+		return r;
+	um_bind_text(st, ":hash", hash);
+	um_bind_int(st, ":now", now);
+	um_bind_int(st, ":id", id);
+	r = um_db_exec_stmt(s, st, "store the password");
+	if (r >= 0)
+		r = um_audit(s, "token redeem", "user", name, id, "password set with a token");
+	if (r < 0)
+		return r;
+	return um_tx_commit(s, false);
+}
+
+int um_token_redeem(struct um_store *s, const char *name, const char *password)
+{
+	char hash[UM_HASH_MAX];
+	int r;
+
+	r = um_password_check_policy(s->cfg, name, password);
+	if (r < 0)
+		return r;
+	/* Hash before the transaction: Argon2 must not hold the write lock. */
+	r = um_password_hash(s->cfg, password, hash);
+	if (r < 0)
+		return r;
+	r = redeem(s, name, hash);
+	sodium_memzero(hash, sizeof(hash));
+	return r;
+}
+
+void um_token_list_free(struct um_token_info *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].user);
+		free(v[i].purpose);
+		free(v[i].state);
+	}
+	free(v);
+}
+
+static const char sql_tokens[] =
+	"SELECT t.id, u.name, t.purpose, t.created_at, t.expires_at,\n"
+	"  CASE WHEN t.used_at IS NOT NULL THEN 'used'\n"
+	"       WHEN t.revoked_at IS NOT NULL THEN 'revoked'\n"
+	"       WHEN t.expires_at <= :now THEN 'expired'\n"
+	"       ELSE 'valid' END\n"
+	"FROM tokens t JOIN users u ON u.id = t.user_id\n"
+	"ORDER BY t.created_at DESC, t.id DESC";
+
+int um_token_list(struct um_store *s, struct um_token_info **ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct um_token_info *v = NULL;
+	size_t n = 0;
+	int r, rc;
+
+	r = um_db_prepare(s, sql_tokens, &st);
+	if (r < 0)
+		return r;
+	um_bind_int(st, ":now", um_now());
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct um_token_info *nv = realloc(v, (n + 1) * sizeof(*nv));
+
+		if (!nv) {
+			um_token_list_free(v, n);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n] = (struct um_token_info){
+			.id = sqlite3_column_int64(st, 0),
+			.user = um_col_text(st, 1, false),
+			.purpose = um_col_text(st, 2, false),
+			.created_at = sqlite3_column_int64(st, 3),
+			.expires_at = sqlite3_column_int64(st, 4),
+			.state = um_col_text(st, 5, false),
+		};
+		n++;
+		if (!v[n - 1].user || !v[n - 1].purpose || !v[n - 1].state) {
+			um_token_list_free(v, n);
+			return -ENOMEM;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		um_token_list_free(v, n);
+		return um_db_error(s, rc, "list the tokens");
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int um_token_revoke(struct um_store *s, const char *name)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int64_t id;
+	int r;
+
+	r = um_tx_begin(s);
+	if (r < 0)
+		return r;
+	UM_TX_GUARD(s);
+	r = um_policy_user_id(s, name, &id);
+	if (r < 0)
+		return r;
+	r = um_db_prepare(s, sql_revoke_valid, &st);
+	if (r < 0)
+		return r;
+	um_bind_int(st, ":id", id);
+	um_bind_int(st, ":now", um_now());
+	r = um_db_exec_stmt(s, st, "revoke the token");
+	if (r < 0)
+		return r;
+	if (sqlite3_changes(s->db) == 0)
+		return um_fail(-ESRCH, "'%s' has no valid token", name);
+	r = um_audit(s, "token revoke", "user", name, id, "");
+	if (r < 0)
+		return r;
+	return um_tx_commit(s, false);
+}
