@@ -71,7 +71,7 @@ TEST_BIN := $(UNIT_BIN) $(NSST_BIN) $(PAMT_BIN)
 
 all: $(UMCTL) $(PAM_SO) $(NSS_SO)
 
-$(B)/obj/%.o: %.c $(wildcard include/umgmt/*.h lib/*.h)
+$(B)/obj/%.o: %.c $(wildcard include/umgmt/*.h lib/*.h umctl/*.h pam_module/*.h nss_module/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

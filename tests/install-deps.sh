@@ -14,7 +14,7 @@ PACKAGES=(
 	# unit, NSS and PAM layers
 	libcmocka-dev libnss-wrapper libpam-wrapper libpamtest0-dev valgrind
 	# end to end and demo
-	pamtester sqlite3 openssh-server openssh-client sshpass expect
+	pamtester sqlite3 openssh-server openssh-client sshpass expect python3 binutils
 	util-linux passwd procps libpam-modules libpam-runtime perl-base
 )
 

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * umctl: the pieces shared by the command files (private to umctl/).
+ *
+ * main.c holds the two-level command table (noun, then verb) that drives
+ * both dispatch and the generated help; each verb names its options and
+ * positional arguments there, and the parser stores what it found in a
+ * struct umctl_cmd that the handler reads by option name.
+ */
+#ifndef UMCTL_H
+#define UMCTL_H
+
+#include "umgmt/common.h"
+#include "umgmt/config.h"
+#include "umgmt/store.h"
+#include "umgmt/user.h"
+#include "umgmt/group.h"
+#include "umgmt/password.h"
+
+#ifndef UMGMT_VERSION
+#define UMGMT_VERSION "0.1.0"
+#endif
+
+/* sysexits(3) values; <sysexits.h> spells the same numbers. */
+enum {
+	UMCTL_EX_OK = 0,
+	UMCTL_EX_FAILURE = 1,
+	UMCTL_EX_USAGE = 64,
+	UMCTL_EX_DATAERR = 65,
+	UMCTL_EX_NOUSER = 67,
+	UMCTL_EX_UNAVAILABLE = 69,
+	UMCTL_EX_CANTCREAT = 73,
+	UMCTL_EX_IOERR = 74,
+	UMCTL_EX_TEMPFAIL = 75,
+	UMCTL_EX_NOPERM = 77,
+	UMCTL_EX_CONFIG = 78,
+};
+
+/* One option of a verb: "--name" or "--name VALUE" (arg != NULL). */
+struct umctl_option {
+	const char *name; /* without the leading "--" */
+	const char *arg;  /* metavariable for the help, NULL for a flag */
+	const char *help;
+};
+
+#define UMCTL_MAX_OPTIONS 16
+
+struct umctl_cmd;
+typedef int (*umctl_handler)(struct umctl_cmd *cmd);
+
+struct umctl_verb {
+	const char *name;    /* NULL for a noun that is a command itself */
+	const char *args;    /* positional arguments for the help, "" if none */
+	int min_args;
+	int max_args;        /* -1: no limit */
+	const struct umctl_option *options; /* NULL-name terminated, may be NULL */
+	umctl_handler run;
+	const char *summary; /* one line, lowercase, no final period */
+};
+
+struct umctl_noun {
+	const char *name;
+	const char *summary;
+	const struct umctl_verb *verbs; /* NULL-name terminated; or, for a
+	                                 * command without verbs, one entry
+	                                 * whose name is NULL */
+};
+
+/* What the command line said, handed to the verb's handler. */
+struct umctl_cmd {
+	const struct umctl_noun *noun;
+	const struct umctl_verb *verb;
+	const char *config_path;       /* NULL: the default */
+	bool json;
+	char **args;                   /* positional arguments */
+	int n_args;
+	const char *values[UMCTL_MAX_OPTIONS]; /* per verb option, NULL if absent;
+	                                        * a flag present reads as "" */
+	struct um_config *config;      /* loaded before the handler runs */
+};
+
+/* The value of the verb's option name, or NULL when it was not given.
+ * Aborts when the verb does not declare name (a programming error). */
+const char *umctl_opt(const struct umctl_cmd *cmd, const char *name);
+static inline bool umctl_flag(const struct umctl_cmd *cmd, const char *name)
+{
+	return umctl_opt(cmd, name) != NULL;
+}
+
+/* Clears the core's detail buffer before a core call whose failure will
+ * be reported, so that a stale sentence is never shown:
+ *     r = UM_CALL(um_user_get(s, name, &u)); */
+#define UM_CALL(expr) (um_error_clear(), (expr))
+
+/* --- exit.c: the one errno -> exit code mapping, and error messages --- */
+
+enum umctl_phase {
+	UMCTL_PHASE_CONFIG, /* loading the configuration file */
+	UMCTL_PHASE_STORE,  /* opening the store */
+	UMCTL_PHASE_RUN,    /* everything after */
+};
+
+/* The exit code for a negative errno of the core's vocabulary. */
+int umctl_exit_code(enum umctl_phase phase, int err);
+
+/*
+ * Prints "umctl: cannot <what>: <reason>" on stderr, reason being the
+ * core's detail sentence when it left one, else um_strerror(err).
+ * Returns the exit code for err (in the run phase).
+ */
+int umctl_fail(int err, const char *what_fmt, ...) _printf_(2, 3);
+
+/* Prints "umctl: cannot <what>: <reason>" with a reason of our own and
+ * returns code. */
+int umctl_fail_code(int code, const char *what, const char *reason_fmt, ...) _printf_(3, 4);
+
+/* Prints "umctl: <message>" and a hint to the help on stderr; returns 64. */
+int umctl_usage_error(const char *help_cmd, const char *fmt, ...) _printf_(2, 3);
+
+/* Prints "umctl: note: <message>" on stderr. */
+void umctl_note(const char *fmt, ...) _printf_(1, 2);
+
+/* Writes s to f with control characters shown as C escapes, so that a
+ * hostile name cannot move the cursor of the terminal reading it. */
+void umctl_fputs_safe(const char *s, FILE *f);
+
+/*
+ * Opens the store for the command (flags as for um_store_open) and sets
+ * the actor for the audit trail. On failure prints
+ * "umctl: cannot <what>: ..." (a missing store says to run umctl init)
+ * and returns the exit code; returns 0 on success.
+ */
+int umctl_open_store(struct umctl_cmd *cmd, int flags, struct um_store **ret, const char *what);
+
+/* --- output.c: one emitter for aligned text and JSON --- */
+
+/* Columns of a text table: keys of the fields to show, in order; the
+ * header is the key upper-cased with '_' as ' '. NULL-terminated. */
+void out_init(bool json);
+bool out_is_json(void);
+
+/* A record: text prints "key: value" lines (aligned, '_' shown as ' ');
+ * JSON prints one object. */
+void out_record_begin(void);
+void out_record_end(void);
+
+/* A list of records: text prints an aligned table of the given columns
+ * (other fields are JSON only); JSON prints an array of objects. */
+void out_list_begin(const char *const *columns);
+void out_item_begin(void);
+void out_item_end(void);
+void out_list_end(void);
+
+/* Fields of the current record or item. */
+void out_str(const char *key, const char *v);  /* NULL: null / "-" */
+void out_u64(const char *key, uint64_t v);
+void out_bool(const char *key, bool v);       /* true/false, yes/no */
+void out_time(const char *key, int64_t t);    /* ISO 8601 UTC; 0: null / "never" */
+void out_strv(const char *key, char *const *v, size_t n); /* array, "a,b" */
+
+/* Appends the JSON form of s (quoted, escaped) to f. Exposed for tests. */
+void out_json_string(FILE *f, const char *s);
+
+/* Flushes stdout; returns 0, or the exit code for a failed write after
+ * printing why. */
+int out_finish(void);
+
+/* --- command handlers --- */
+
+int umctl_cmd_init(struct umctl_cmd *cmd);
+int umctl_cmd_status(struct umctl_cmd *cmd);
+int umctl_cmd_import(struct umctl_cmd *cmd); /* import.c */
+
+int umctl_cmd_user_add(struct umctl_cmd *cmd);
+int umctl_cmd_user_list(struct umctl_cmd *cmd);
+int umctl_cmd_user_show(struct umctl_cmd *cmd);
+int umctl_cmd_user_edit(struct umctl_cmd *cmd);
+int umctl_cmd_user_passwd(struct umctl_cmd *cmd);
+int umctl_cmd_user_delete(struct umctl_cmd *cmd);
+
+int umctl_cmd_group_add(struct umctl_cmd *cmd);
+int umctl_cmd_group_list(struct umctl_cmd *cmd);
+int umctl_cmd_group_show(struct umctl_cmd *cmd);
+int umctl_cmd_group_delete(struct umctl_cmd *cmd);
+int umctl_cmd_group_add_member(struct umctl_cmd *cmd);
+int umctl_cmd_group_remove_member(struct umctl_cmd *cmd);
+
+/* --- passwd.c --- */
+
+/* A password buffer: the longest password, its newline and a NUL. */
+#define UM_PASSWORD_BUFFER (UM_PASSWORD_MAX + 2)
+
+/*
+ * Reads a new password into buf (size bytes, wiped by the caller with
+ * explicit_bzero). From stdin: one line, the newline stripped. Otherwise
+ * from /dev/tty, twice, without echo. Returns 0 or an exit code after
+ * printing why ("cannot <what>: ...").
+ */
+int umctl_read_password(bool from_stdin, const struct um_config *cfg, const char *user,
+			char *buf, size_t size, const char *what);
+
+#endif
