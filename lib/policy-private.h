@@ -6,10 +6,6 @@
 #include "store-private.h"
 #include "umgmt/policy.h"
 
-/* The busy timeout of every connection (store.c's BUSY_TIMEOUT_MS), which
- * the login-time writers restore after their short wait. */
-#define UM_STORE_BUSY_TIMEOUT_MS 5000
-
 /* The row id of umgmt user name. Returns 0 (found), -ESRCH (with a
  * detail naming it), -EIO. */
 int um_policy_user_id(struct um_store *s, const char *name, int64_t *ret_id);

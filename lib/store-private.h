@@ -7,6 +7,9 @@
 
 #include "umgmt/store.h"
 
+/* How long a writer waits for another writer before giving up (-EBUSY). */
+#define UM_STORE_BUSY_TIMEOUT_MS 5000
+
 struct um_store {
 	sqlite3 *db;
 	const struct um_config *cfg; /* borrowed: outlives the store */

@@ -8,9 +8,6 @@
 #include "store-private.h"
 #include "umgmt/local.h"
 
-/* How long a writer waits for another writer before giving up. */
-#define BUSY_TIMEOUT_MS 5000
-
 int64_t um_now(void)
 {
 	return (int64_t)time(NULL);
@@ -199,7 +196,7 @@ static int open_db(struct um_store *s, bool create)
 	if (rc != SQLITE_OK)
 		return um_db_error(s, rc, "open the store");
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(s->db, UM_STORE_BUSY_TIMEOUT_MS);
 	/* Deleted personal data is overwritten, not left in free pages,
 	 * whatever SQLite's compile-time default. */
 	return um_db_exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
