@@ -3,21 +3,172 @@
  * pam_umgmt: the account phase (pam_acct_mgmt). It also runs for SSH
  * public-key logins, which never reach our auth: this is where access is
  * gated.
+ *
+ * In order: the name must be umgmt's; NSS must give it the store's uid
+ * (the process about to be set up will run as what NSS says); then the
+ * core decides (enabled, approved, absent, expired, service, a forced
+ * password change), and a login with a one-time token must choose a new
+ * password. Every refusal tells the user one sentence and logs why.
  */
+#include <pwd.h>
+#include <time.h>
+
 #include "pam_umgmt.h"
+#include "umgmt/policy.h"
 #include "umgmt/user.h"
 
+/* The module's own sentences; every other one is the core's. */
+#define UID_MISMATCH_MSG                                                      \
+	"Your account cannot be used on this machine right now. "             \
+	"Please contact an administrator."
+#define MUST_CHANGE_MSG                                                       \
+	"You are required to change your password immediately (administrator enforced)."
+#define TOKEN_LOGIN_MSG                                                       \
+	"You logged in with a one-time token: you are required to choose a new password now."
+
+/* Large enough for any sane passwd entry; grown on ERANGE up to this. */
+#define PWBUF_MAX (1024 * 1024)
+
 /*
- * May u log in now, on this service? Returns PAM_SUCCESS or the denial's
- * code, having told the user why in one sentence (umpam_say) and syslog
- * the same. Today every umgmt user may; the checks of enabled, approved,
- * absence, service access and lockout go here, one after the other.
+ * Looks name up through NSS (getpwnam_r: the view every process of the
+ * session will have) and compares its uid with uid. Returns 0 (the same),
+ * -EPERM (another uid, *ret_nss_uid set), -ESRCH (NSS does not know the
+ * name), -EIO (NSS failed), -ENOMEM.
+ */
+static int check_nss_uid(const char *name, uint32_t uid, uint32_t *ret_nss_uid)
+{
+	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t size = hint > 0 && hint < PWBUF_MAX ? (size_t)hint : 1024;
+
+	for (;;) {
+		_cleanup_free_ char *buf = malloc(size);
+		struct passwd pw, *res = NULL;
+		int e;
+
+		if (!buf)
+			return -ENOMEM;
+		e = getpwnam_r(name, &pw, buf, size, &res);
+		if (e == ERANGE && size < PWBUF_MAX) {
+			size *= 2;
+			continue;
+		}
+		/* POSIX lets "not found" come back as 0 with no result or as
+		 * one of these. */
+		if ((e == 0 && !res) || e == ENOENT || e == ESRCH)
+			return -ESRCH;
+		if (e != 0 || !res)
+			return -EIO;
+		if (pw.pw_uid != uid) {
+			*ret_nss_uid = pw.pw_uid;
+			return -EPERM;
+		}
+		return 0;
+	}
+}
+
+static int verdict_code(enum um_verdict v)
+{
+	switch (v) {
+	case UM_ALLOW:
+		return PAM_SUCCESS;
+	case UM_ALLOW_MUST_CHANGE:
+		return PAM_NEW_AUTHTOK_REQD;
+	case UM_DENY_EXPIRED:
+		return PAM_ACCT_EXPIRED;
+	case UM_DENY_DISABLED:
+	case UM_DENY_PENDING:
+	case UM_DENY_ABSENT:
+	case UM_DENY_SERVICE:
+		return PAM_PERM_DENIED;
+	}
+	/* A verdict this module does not know is a refusal. */
+	return PAM_PERM_DENIED;
+}
+
+/* NSS and the store must agree on who the name is: a stale snapshot or
+ * another directory's account with the same name never admits anyone. */
+static int check_identity(struct umpam *ctx, const struct um_user *u)
+{
+	uint32_t nss_uid = 0;
+	int err;
+
+	err = check_nss_uid(u->name, u->uid, &nss_uid);
+	switch (err) {
+	case 0:
+		return PAM_SUCCESS;
+	case -EPERM:
+		umpam_log(ctx, LOG_ERR, "account of %s refused: uid mismatch between NSS and "
+			  "store (NSS %u, store %u); service=%s rhost=%s", u->name, nss_uid,
+			  u->uid, ctx->service, ctx->rhost);
+		break;
+	case -ESRCH:
+		umpam_log(ctx, LOG_ERR, "account of %s refused: uid mismatch between NSS and "
+			  "store (NSS has no such user, store %u); service=%s rhost=%s", u->name,
+			  u->uid, ctx->service, ctx->rhost);
+		break;
+	case -ENOMEM:
+		return PAM_BUF_ERR;
+	default:
+		umpam_log(ctx, LOG_ERR, "account of %s unavailable: NSS lookup failed; "
+			  "service=%s rhost=%s", u->name, ctx->service, ctx->rhost);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	umpam_say(ctx, PAM_ERROR_MSG, "%s", UID_MISMATCH_MSG);
+	return PAM_PERM_DENIED;
+}
+
+/*
+ * May u log in now, on this service? Returns PAM_SUCCESS,
+ * PAM_NEW_AUTHTOK_REQD, or the refusal's code, having told the user why
+ * (umpam_say) and syslog the same.
  */
 static int check_account(struct umpam *ctx, const struct um_user *u)
 {
-	umpam_debug(ctx, "account of %s is usable; service=%s rhost=%s", u->name, ctx->service,
-		    ctx->rhost);
-	return PAM_SUCCESS;
+	struct um_account_decision d = {};
+	int r, err;
+
+	r = check_identity(ctx, u);
+	if (r != PAM_SUCCESS)
+		return r;
+
+	um_error_clear();
+	err = um_account_decide(ctx->store, u->name, ctx->service_item, time(NULL), &d);
+	r = umpam_code(ctx, err, UMPAM_STEP_LOOKUP);
+	if (r != PAM_SUCCESS) {
+		if (r != PAM_USER_UNKNOWN)
+			umpam_log(ctx, LOG_ERR, "account check unavailable: %s; service=%s "
+				  "rhost=%s", um_strerror(err), ctx->service, ctx->rhost);
+		return r;
+	}
+
+	r = verdict_code(d.verdict);
+	switch (r) {
+	case PAM_SUCCESS:
+		if (umpam_is_token_login(ctx)) {
+			umpam_say(ctx, PAM_ERROR_MSG, "%s", TOKEN_LOGIN_MSG);
+			umpam_log(ctx, LOG_NOTICE, "account of %s: new password required after "
+				  "a one-time token login; service=%s rhost=%s", u->name,
+				  ctx->service, ctx->rhost);
+			return PAM_NEW_AUTHTOK_REQD;
+		}
+		umpam_debug(ctx, "account of %s is usable; service=%s rhost=%s", u->name,
+			    ctx->service, ctx->rhost);
+		return PAM_SUCCESS;
+	case PAM_NEW_AUTHTOK_REQD:
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", *d.message ? d.message : MUST_CHANGE_MSG);
+		umpam_log(ctx, LOG_NOTICE, "account of %s: new password required: %s; "
+			  "service=%s rhost=%s", u->name,
+			  *d.reason ? d.reason : "password change enforced", ctx->service,
+			  ctx->rhost);
+		return r;
+	default:
+		if (*d.message)
+			umpam_say(ctx, PAM_ERROR_MSG, "%s", d.message);
+		umpam_log(ctx, LOG_NOTICE, "account of %s refused: %s; service=%s rhost=%s",
+			  u->name, *d.reason ? d.reason : "refused by policy", ctx->service,
+			  ctx->rhost);
+		return r;
+	}
 }
 
 UMPAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)

@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pam_umgmt: the auth phase (pam_authenticate, pam_setcred).
+ *
+ * The password is asked first, then the lockout is checked, then the
+ * password is verified and, when it is wrong, tried as the user's
+ * one-time token. Failures count towards the lockout; a success records
+ * the last login and forgets the failures.
  */
+#include <time.h>
+
 #include "pam_umgmt.h"
+#include "umgmt/password.h"
+#include "umgmt/policy.h"
 #include "umgmt/user.h"
 
 #define PASSWORD_PROMPT "Password: "
+/* When the core gives no sentence (it always should). */
+#define LOCKED_MSG                                                            \
+	"Your account is locked after too many failed login attempts. Try again later."
 
 /*
  * The password to check, owned by PAM (the PAM_AUTHTOK item):
@@ -45,10 +57,74 @@ static int get_password(struct umpam *ctx, const char **ret)
 	return PAM_SUCCESS;
 }
 
+/* A failed attempt counts towards the lockout. The store may be held by
+ * a long umctl transaction: then the attempt is dropped (and logged)
+ * rather than make the login wait. */
+static void record_failure(struct umpam *ctx, time_t now)
+{
+	int err;
+
+	um_error_clear();
+	err = um_lockout_record_failure(ctx->store, ctx->user, ctx->service_item,
+					ctx->rhost_item, now);
+	if (err == -EBUSY)
+		umpam_log(ctx, LOG_WARNING, "failure not recorded: store busy; user=%s "
+			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
+	else if (err < 0)
+		umpam_log(ctx, LOG_ERR, "failure not recorded: %s; user=%s service=%s rhost=%s",
+			  um_strerror(err), ctx->user, ctx->service, ctx->rhost);
+}
+
+/* The last login, and the failures forgotten; dropped when busy, too. */
+static void record_success(struct umpam *ctx, time_t now)
+{
+	int err;
+
+	um_error_clear();
+	err = um_login_record_success(ctx->store, ctx->user, ctx->service_item,
+				      ctx->rhost_item, now);
+	if (err == -EBUSY)
+		umpam_log(ctx, LOG_WARNING, "last login not recorded: store busy; user=%s "
+			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
+	else if (err < 0)
+		umpam_log(ctx, LOG_ERR, "last login not recorded: %s; user=%s service=%s "
+			  "rhost=%s", um_strerror(err), ctx->user, ctx->service, ctx->rhost);
+}
+
+/*
+ * Checks password for ctx->user: the password itself, else the user's
+ * one-time token (accepted in its place once: *ret_token is set). Returns
+ * 0, or the core errno of the password check (-EACCES, -ESRCH, ...).
+ */
+static int verify(struct umpam *ctx, const char *password, bool *ret_token)
+{
+	int err, terr;
+
+	*ret_token = false;
+	um_error_clear();
+	err = um_user_authenticate(ctx->store, ctx->user, password);
+	if (err != -EACCES && err != -ESRCH)
+		return err;
+
+	/* Asked for an unknown user too, so that path does the same work. */
+	terr = um_token_check(ctx->store, ctx->user, password);
+	if (terr == 0 && err == -EACCES) {
+		*ret_token = true;
+		return 0;
+	}
+	if (terr < 0 && terr != -EACCES && terr != -ESRCH)
+		umpam_log(ctx, LOG_ERR, "cannot check for a one-time token: %s; service=%s "
+			  "rhost=%s", um_strerror(terr), ctx->service, ctx->rhost);
+	return err;
+}
+
 UMPAM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	_cleanup_umpam_ struct umpam ctx = {};
+	struct um_lockout_status lock = {};
 	const char *password = NULL;
+	bool token = false;
+	time_t now;
 	int r, err;
 
 	r = umpam_begin(&ctx, pamh, UMPAM_AUTH, flags, argc, argv);
@@ -65,26 +141,53 @@ UMPAM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, co
 		return r;
 	}
 
+	/* Asked before anything is looked up: the prompts never tell
+	 * whether the name exists or is locked. */
 	r = get_password(&ctx, &password);
 	if (r != PAM_SUCCESS)
 		return r;
 
+	/* The lock is checked before the password: a locked account refuses
+	 * even the right one, so a guesser learns nothing. The same Argon2id
+	 * work is spent all the same. */
+	now = time(NULL);
+	um_error_clear();
+	err = um_lockout_status(ctx.store, ctx.user, now, &lock);
+	if ((err == 0 && lock.locked) || (err < 0 && err != -ESRCH)) {
+		um_password_dummy_verify(ctx.config, password);
+		if (err == 0) {
+			umpam_say(&ctx, PAM_ERROR_MSG, "%s", *lock.message ? lock.message : LOCKED_MSG);
+			umpam_log(&ctx, LOG_NOTICE, "authentication refused for %s: account locked "
+				  "after %u failures; service=%s rhost=%s", ctx.user, lock.failures,
+				  ctx.service, ctx.rhost);
+			return PAM_AUTH_ERR;
+		}
+		umpam_log(&ctx, LOG_ERR, "authentication unavailable: %s; service=%s rhost=%s",
+			  um_strerror(err), ctx.service, ctx.rhost);
+		return umpam_code(&ctx, err, UMPAM_STEP_STORE);
+	}
+
 	/* The core spends the same Argon2id time on an unknown user and on
 	 * a user without a password as on a wrong one. */
-	um_error_clear();
-	err = um_user_authenticate(ctx.store, ctx.user, password);
+	err = verify(&ctx, password, &token);
 	r = umpam_code(&ctx, err, UMPAM_STEP_VERIFY);
 	switch (r) {
 	case PAM_SUCCESS:
 		r = umpam_mark_authenticated(&ctx);
+		if (r == PAM_SUCCESS && token)
+			r = umpam_mark_token_login(&ctx);
+		else if (r == PAM_SUCCESS)
+			umpam_clear_token_login(&ctx); /* from an earlier auth */
 		if (r != PAM_SUCCESS)
 			return r;
-		umpam_log(&ctx, LOG_INFO, "authentication succeeded for %s; service=%s rhost=%s",
-			  ctx.user, ctx.service, ctx.rhost);
+		record_success(&ctx, now);
+		umpam_log(&ctx, LOG_INFO, "authentication succeeded for %s%s; service=%s rhost=%s",
+			  ctx.user, token ? " with a one-time token" : "", ctx.service, ctx.rhost);
 		break;
 	case PAM_AUTH_ERR:
 		umpam_log(&ctx, LOG_NOTICE, "authentication failure for %s; service=%s rhost=%s",
 			  ctx.user, ctx.service, ctx.rhost);
+		record_failure(&ctx, now);
 		break;
 	case PAM_USER_UNKNOWN:
 		/* The name may be a password typed into the wrong field. */

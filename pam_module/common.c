@@ -47,6 +47,8 @@ int umpam_begin(struct umpam *ctx, pam_handle_t *pamh, enum umpam_phase phase, i
 	parse_args(ctx, argc, argv);
 	ctx->service = item_or(pamh, PAM_SERVICE, "?");
 	ctx->rhost = item_or(pamh, PAM_RHOST, "?");
+	ctx->service_item = item_or(pamh, PAM_SERVICE, "");
+	ctx->rhost_item = item_or(pamh, PAM_RHOST, NULL);
 
 	r = pam_get_user(pamh, &user, NULL);
 	if (r != PAM_SUCCESS) {
@@ -218,25 +220,52 @@ static void free_data(pam_handle_t *pamh, void *data, int error_status)
 	free(data);
 }
 
-int umpam_mark_authenticated(struct umpam *ctx)
+/* Both markers hold the name they were set for. */
+static int mark(struct umpam *ctx, const char *key)
 {
 	char *copy = um_strdup(ctx->user);
 	int r;
 
 	if (!copy)
 		return PAM_BUF_ERR;
-	r = pam_set_data(ctx->pamh, UMPAM_DATA_AUTHENTICATED, copy, free_data);
+	r = pam_set_data(ctx->pamh, key, copy, free_data);
 	if (r != PAM_SUCCESS)
 		free(copy);
 	return r;
 }
 
-bool umpam_is_marked_authenticated(struct umpam *ctx)
+static bool is_marked(struct umpam *ctx, const char *key)
 {
 	const void *data = NULL;
 
-	if (pam_get_data(ctx->pamh, UMPAM_DATA_AUTHENTICATED, &data) != PAM_SUCCESS || !data)
+	if (pam_get_data(ctx->pamh, key, &data) != PAM_SUCCESS || !data)
 		return false;
 	/* A later module may have changed PAM_USER since. */
 	return strcmp(data, ctx->user) == 0;
+}
+
+int umpam_mark_authenticated(struct umpam *ctx)
+{
+	return mark(ctx, UMPAM_DATA_AUTHENTICATED);
+}
+
+bool umpam_is_marked_authenticated(struct umpam *ctx)
+{
+	return is_marked(ctx, UMPAM_DATA_AUTHENTICATED);
+}
+
+int umpam_mark_token_login(struct umpam *ctx)
+{
+	return mark(ctx, UMPAM_DATA_TOKEN_LOGIN);
+}
+
+bool umpam_is_token_login(struct umpam *ctx)
+{
+	return is_marked(ctx, UMPAM_DATA_TOKEN_LOGIN);
+}
+
+void umpam_clear_token_login(struct umpam *ctx)
+{
+	/* Replacing the data runs free_data on the old copy. */
+	(void)pam_set_data(ctx->pamh, UMPAM_DATA_TOKEN_LOGIN, NULL, NULL);
 }

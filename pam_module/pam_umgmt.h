@@ -24,6 +24,14 @@
 #define UMPAM_EXPORT __attribute__((visibility("default")))
 
 #define UMPAM_DATA_AUTHENTICATED "pam_umgmt:authenticated"
+/* Left by auth when the user gave a one-time token instead of a password:
+ * account then answers PAM_NEW_AUTHTOK_REQD and the password phase
+ * redeems the token instead of asking the current password. */
+#define UMPAM_DATA_TOKEN_LOGIN "pam_umgmt:token_login"
+
+/* What the password phase says when a token burn or a password change
+ * meets a store that stays locked by another writer. */
+#define UMPAM_BUSY_MSG "The account database is busy; please try again."
 
 /* Which PAM call is running: the same errno means different PAM codes in
  * different phases (a store failure is PAM_AUTHINFO_UNAVAIL in auth but
@@ -40,9 +48,10 @@ enum umpam_phase {
  * opening the store, but a wrong password when verifying one. */
 enum umpam_step {
 	UMPAM_STEP_STORE,        /* um_config_load(), um_store_open() */
-	UMPAM_STEP_LOOKUP,       /* um_user_get() */
-	UMPAM_STEP_VERIFY,       /* um_user_authenticate() */
-	UMPAM_STEP_SET_PASSWORD, /* um_password_check_policy(), um_user_set_password() */
+	UMPAM_STEP_LOOKUP,       /* um_user_get(), um_account_decide(), um_lockout_is_locked() */
+	UMPAM_STEP_VERIFY,       /* um_user_authenticate(), um_token_check() */
+	UMPAM_STEP_SET_PASSWORD, /* um_password_check_policy(), um_user_set_password(),
+	                          * um_token_redeem() */
 };
 
 struct umpam {
@@ -56,6 +65,8 @@ struct umpam {
 	const char *user;        /* PAM_USER, owned by PAM */
 	const char *service;     /* PAM_SERVICE, "?" when unset: for logs */
 	const char *rhost;       /* PAM_RHOST, "?" when unset: for logs */
+	const char *service_item; /* PAM_SERVICE as set, "" when unset: for the core */
+	const char *rhost_item;   /* PAM_RHOST as set, NULL when unset: for the core */
 	struct um_config *config;
 	struct um_store *store;
 };
@@ -111,8 +122,15 @@ void umpam_say(const struct umpam *ctx, int style, const char *fmt, ...) _printf
  */
 int umpam_ask_secret(const struct umpam *ctx, const char *prompt, char **ret);
 
-/* The "authenticated" marker auth leaves for setcred (pam_set_data). */
+/* The "authenticated" marker auth leaves for setcred and session
+ * (pam_set_data), naming the user it is for. */
 int umpam_mark_authenticated(struct umpam *ctx);
 bool umpam_is_marked_authenticated(struct umpam *ctx);
+
+/* The "logged in with a one-time token" marker auth leaves for account and
+ * password; cleared once the token is redeemed. */
+int umpam_mark_token_login(struct umpam *ctx);
+bool umpam_is_token_login(struct umpam *ctx);
+void umpam_clear_token_login(struct umpam *ctx);
 
 #endif

@@ -7,15 +7,26 @@
  * asking anything, so we ask ourselves: the current password (unless root
  * calls), the new one and its retype, with pam_unix's own words. Like
  * pam_unix we print nothing on success: passwd(1) says it.
+ *
+ * After a login with a one-time token (auth's marker) the current password
+ * is not asked, and a valid token is accepted as the current password: the
+ * new one replaces the token (um_token_redeem()). A
+ * forced change (umctl user passwd --expire: account answered
+ * PAM_NEW_AUTHTOK_REQD, the application calls us with
+ * PAM_CHANGE_EXPIRED_AUTHTOK) asks the current password even of a root
+ * caller, as pam_unix does, and storing the new one lifts the flag.
  */
 #include "pam_umgmt.h"
 #include "umgmt/password.h"
+#include "umgmt/policy.h"
 #include "umgmt/user.h"
 
 #define CURRENT_PROMPT "Current password: "
 #define NEW_PROMPT "New password: "
 #define RETYPE_PROMPT "Retype new password: "
 #define MISMATCH_MSG "Sorry, passwords do not match."
+#define TOKEN_GONE_MSG                                                        \
+	"Your one-time token is no longer valid; please ask an administrator for a new one."
 
 /* Root changes anyone's password without knowing it, as with pam_unix;
  * but a login forcing an expired password to change (sshd runs as root)
@@ -102,6 +113,68 @@ static int prelim_check(struct umpam *ctx)
 	return r;
 }
 
+/* Tells the user why the new password was not stored, and logs it. */
+static void report_failure(struct umpam *ctx, const char *name, int err)
+{
+	const char *d;
+
+	switch (err) {
+	case -EINVAL:
+		d = um_error_detail();
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", d && *d ? d : um_strerror(err));
+		umpam_log(ctx, LOG_NOTICE, "password change for %s refused by the policy; "
+			  "service=%s", name, ctx->service);
+		break;
+	case -EBUSY:
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", UMPAM_BUSY_MSG);
+		umpam_log(ctx, LOG_WARNING, "cannot change the password of %s: store busy; "
+			  "service=%s", name, ctx->service);
+		break;
+	default:
+		umpam_log(ctx, LOG_ERR, "cannot change the password of %s: %s; service=%s",
+			  name, um_strerror(err), ctx->service);
+		break;
+	}
+}
+
+/*
+ * After a login with a one-time token, or with the token given as the
+ * current password: the token is the proof; the new password is stored
+ * and the token burnt in one transaction. A burn is never dropped: if the store stays busy the
+ * change fails and the user is told to try again.
+ */
+static int redeem_token(struct umpam *ctx, const struct um_user *u)
+{
+	const char *new = NULL;
+	int r, err;
+
+	r = get_new_password(ctx, &new);
+	if (r != PAM_SUCCESS)
+		return r;
+
+	um_error_clear();
+	err = um_password_check_policy(um_store_config(ctx->store), u->name, new);
+	if (err == 0) {
+		um_error_clear();
+		err = um_token_redeem(ctx->store, u->name, new);
+	}
+	r = umpam_code(ctx, err, UMPAM_STEP_SET_PASSWORD);
+	if (err == -EACCES) {
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", TOKEN_GONE_MSG);
+		umpam_log(ctx, LOG_NOTICE, "password change for %s refused: the one-time token "
+			  "is no longer valid; service=%s rhost=%s", u->name, ctx->service,
+			  ctx->rhost);
+		umpam_clear_token_login(ctx);
+	} else if (r != PAM_SUCCESS) {
+		report_failure(ctx, u->name, err);
+	} else {
+		umpam_clear_token_login(ctx);
+		umpam_log(ctx, LOG_NOTICE, "password set for %s with a one-time token; "
+			  "service=%s rhost=%s", u->name, ctx->service, ctx->rhost);
+	}
+	return r;
+}
+
 static int update_password(struct umpam *ctx)
 {
 	_cleanup_(um_user_freep) struct um_user *u = NULL;
@@ -119,12 +192,21 @@ static int update_password(struct umpam *ctx)
 	if (r != PAM_SUCCESS)
 		return r;
 
+	if (umpam_is_token_login(ctx))
+		return redeem_token(ctx, u);
+
 	if (!caller_is_root(ctx)) {
 		r = get_item_or_ask(ctx, PAM_OLDAUTHTOK, CURRENT_PROMPT, &old);
 		if (r != PAM_SUCCESS)
 			return r;
 		um_error_clear();
 		err = um_user_authenticate(ctx->store, u->name, old);
+		/* The one-time token stands for the current password here too:
+		 * sshd's password method does not change an expired password
+		 * in the login's PAM handle but runs passwd(1) as the user,
+		 * which knows nothing of our marker. */
+		if (err == -EACCES && um_token_check(ctx->store, u->name, old) == 0)
+			return redeem_token(ctx, u);
 		r = umpam_code(ctx, err, UMPAM_STEP_VERIFY);
 		if (r != PAM_SUCCESS) {
 			umpam_log(ctx, LOG_NOTICE, "password change for %s refused: %s; "
@@ -141,7 +223,8 @@ static int update_password(struct umpam *ctx)
 
 	/* The core checks the policy again when it stores; asking first
 	 * keeps "the password is refused" apart from "it could not be
-	 * stored". */
+	 * stored". Storing it also lifts a forced change
+	 * (umctl user passwd --expire). */
 	um_error_clear();
 	err = um_password_check_policy(um_store_config(ctx->store), u->name, new);
 	if (err == 0) {
@@ -149,19 +232,11 @@ static int update_password(struct umpam *ctx)
 		err = um_user_set_password(ctx->store, u->name, new);
 	}
 	r = umpam_code(ctx, err, UMPAM_STEP_SET_PASSWORD);
-	if (err == -EINVAL) {
-		const char *d = um_error_detail();
-
-		umpam_say(ctx, PAM_ERROR_MSG, "%s", d && *d ? d : um_strerror(err));
-		umpam_log(ctx, LOG_NOTICE, "password change for %s refused by the policy; "
-			  "service=%s", u->name, ctx->service);
-	} else if (r != PAM_SUCCESS) {
-		umpam_log(ctx, LOG_ERR, "cannot change the password of %s: %s; service=%s",
-			  u->name, um_strerror(err), ctx->service);
-	} else {
+	if (r != PAM_SUCCESS)
+		report_failure(ctx, u->name, err);
+	else
 		umpam_log(ctx, LOG_NOTICE, "password changed for %s; service=%s rhost=%s",
 			  u->name, ctx->service, ctx->rhost);
-	}
 	return r;
 }
 

@@ -1,11 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pam_umgmt: the session phase (pam_open_session, pam_close_session).
- * Home directories belong to pam_mkhomedir; recording the last login
- * will come here.
+ * Home directories belong to pam_mkhomedir.
+ *
+ * The last login is recorded by our auth when it verified the password or
+ * token (a success there also forgets the failed attempts); a session
+ * opened without it (sshd after a public key, su by root) records it here,
+ * so that every way in shows up in `umctl user show`.
  */
+#include <time.h>
+
 #include "pam_umgmt.h"
+#include "umgmt/policy.h"
 #include "umgmt/user.h"
+
+/* Like auth's: a busy store drops the record rather than hold the login. */
+static void record_login(struct umpam *ctx)
+{
+	int err;
+
+	um_error_clear();
+	err = um_login_record_success(ctx->store, ctx->user, ctx->service_item,
+				      ctx->rhost_item, time(NULL));
+	if (err == -EBUSY)
+		umpam_log(ctx, LOG_WARNING, "last login not recorded: store busy; user=%s "
+			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
+	else if (err < 0)
+		umpam_log(ctx, LOG_ERR, "last login not recorded: %s; user=%s service=%s "
+			  "rhost=%s", um_strerror(err), ctx->user, ctx->service, ctx->rhost);
+}
 
 /* PAM_SUCCESS for umgmt's users, PAM_IGNORE for everyone else, the
  * phase's error code when the store cannot tell. */
@@ -21,7 +44,7 @@ static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, b
 	if (umpam_user_is_local(&ctx))
 		return PAM_IGNORE;
 
-	r = umpam_open_store(&ctx, UM_STORE_READ);
+	r = umpam_open_store(&ctx, opening ? UM_STORE_WRITE : UM_STORE_READ);
 	if (r != PAM_SUCCESS)
 		return r;
 	um_error_clear();
@@ -35,6 +58,8 @@ static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, b
 			  um_strerror(err), ctx.service);
 		return r;
 	}
+	if (opening && !umpam_is_marked_authenticated(&ctx))
+		record_login(&ctx);
 	umpam_debug(&ctx, "session %s for %s; service=%s rhost=%s",
 		    opening ? "opened" : "closed", u->name,
 		    ctx.service, ctx.rhost);

@@ -125,12 +125,60 @@ service umgmt_debian \
 	"session  required                    SD/pam_unix.so" \
 	"session  optional                    UM config=CONF/good.conf"
 
-# What libnss_umgmt would add to passwd/group (password field "*").
+# test-pam_policy: the login rules (issue 3), on its own store (p-*.conf).
+policy() {
+	local name=$1 conf=$2
+	plain "$name" "config=CONF/$conf"
+}
+# pol first sets PAM_RHOST (from the environment), as sshd would.
+service pol \
+	"auth     required PW/pam_set_items.so" \
+	"auth     required UM config=CONF/p-good.conf" \
+	"account  required PW/pam_set_items.so" \
+	"account  required UM config=CONF/p-good.conf" \
+	"password required UM config=CONF/p-good.conf" \
+	"session  required PW/pam_set_items.so" \
+	"session  required UM config=CONF/p-good.conf"
+policy pol_approval p-approval.conf
+policy pol_restricted p-good.conf
+policy pol_lockout p-lockout.conf
+# default = deny: a service without a record is closed unless it is in
+# [services] open (by default systemd-user cron sudo polkit-1)
+policy cron p-deny.conf
+policy pol_closed p-deny.conf
+service pol_debian \
+	"auth     [success=2 default=ignore]  SD/pam_unix.so nullok" \
+	"auth     [success=1 default=ignore]  UM config=CONF/p-good.conf try_first_pass" \
+	"auth     requisite                   SD/pam_deny.so" \
+	"auth     required                    SD/pam_permit.so" \
+	"account  [success=1 new_authtok_reqd=done default=ignore] SD/pam_unix.so" \
+	"account  requisite                   SD/pam_deny.so" \
+	"account  required                    SD/pam_permit.so" \
+	"account  [success=ok user_unknown=ignore default=bad] UM config=CONF/p-good.conf" \
+	"password [success=2 default=ignore]  SD/pam_unix.so obscure yescrypt" \
+	"password [success=1 default=ignore]  UM config=CONF/p-good.conf" \
+	"password requisite                   SD/pam_deny.so" \
+	"password required                    SD/pam_permit.so"
+
+# What libnss_umgmt would add to passwd/group (password field "*"). The
+# test programs give their users these uids; the account phase checks that
+# NSS and the store agree, so "odd" gets another uid here than in the
+# store (60113) and "ghost" (60114) is missing.
 cp /etc/passwd "$T/passwd"
 cp /etc/group "$T/group"
 uid=60001
 for u in alice bob carol dave erin; do
 	echo "$u:*:$uid:$uid::/home/$u:/bin/bash" >>"$T/passwd"
+	echo "$u:x:$uid:" >>"$T/group"
+	uid=$((uid + 1))
+done
+uid=60101
+for u in pat dan pen abe exa sam gus tom tex lou mia bea odd ghost tim; do
+	case $u in
+	odd) echo "$u:*:60199:60199::/home/$u:/bin/bash" >>"$T/passwd" ;;
+	ghost) ;;
+	*) echo "$u:*:$uid:$uid::/home/$u:/bin/bash" >>"$T/passwd" ;;
+	esac
 	echo "$u:x:$uid:" >>"$T/group"
 	uid=$((uid + 1))
 done

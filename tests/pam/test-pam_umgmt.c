@@ -18,20 +18,7 @@
  * (lines "PWRAP_..."), which the tests read to check what is logged.
  * UMGMT_PAM_SHOW_LOG=1 in the environment prints every captured log.
  */
-#include <fcntl.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-#include <libpamtest.h>
-#include <security/pam_appl.h>
-
+#include "pamtest.h"
 #include "umgmt/common.h"
 #include "umgmt/config.h"
 #include "umgmt/password.h"
@@ -44,50 +31,15 @@
 #define ERIN_PW "erin-old-pass"
 #define UNKNOWN "mallory" /* in neither the store nor /etc/passwd */
 
-static char testdir[4096];
-
 /* ------------------------------------------------------------ fixtures */
 
-static void write_file(const char *name, mode_t mode, const char *fmt, ...) _printf_(3, 4);
-static void write_file(const char *name, mode_t mode, const char *fmt, ...)
-{
-	char path[4200];
-	va_list ap;
-	FILE *f;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", testdir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(fchmod(fd, mode), 0);
-	f = fdopen(fd, "we");
-	assert_non_null(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void write_config(const char *name, const char *store, const char *extra)
-{
-	write_file(name, 0600,
-		   "[store]\ndir = %s/%s\n\n"
-		   "[password]\nmin_length = 8\nargon2_ops = 1\nargon2_mem_kib = 8\n%s",
-		   testdir, store, extra);
-}
-
-static char *path_in_testdir(const char *name)
-{
-	char *p = um_asprintf("%s/%s", testdir, name);
-
-	assert_non_null(p);
-	return p;
-}
-
-static void add_user(struct um_store *s, const char *name, const char *pw)
+/* The uid is the one tests/pam/run.sh gives the name in nss_wrapper's
+ * passwd file: the account phase checks that NSS and the store agree. */
+static void add_user(struct um_store *s, const char *name, int64_t uid, const char *pw)
 {
 	struct um_user_spec spec = UM_USER_SPEC_INIT;
 
+	spec.uid = uid;
 	assert_int_equal(um_user_add(s, name, &spec, NULL), 0);
 	if (pw)
 		assert_int_equal(um_user_set_password(s, name, pw), 0);
@@ -98,13 +50,9 @@ static int setup(void **state)
 	_cleanup_(um_config_freep) struct um_config *cfg = NULL;
 	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_free_ char *good = NULL;
-	const char *dir = getenv("UMGMT_PAM_TESTDIR");
 
-	if (!dir || !*dir || strlen(dir) >= sizeof(testdir)) {
-		fprintf(stderr, "UMGMT_PAM_TESTDIR is not set: run tests/pam/run.sh BUILDDIR\n");
+	if (pamtest_init() < 0)
 		return -1;
-	}
-	strcpy(testdir, dir);
 
 	write_config("good.conf", "store", "");
 	write_config("bad.conf", "store", "no_such_key = 1\n");
@@ -120,173 +68,12 @@ static int setup(void **state)
 	assert_int_equal(um_store_init(cfg), 0);
 	assert_int_equal(um_store_open(cfg, UM_STORE_WRITE, &s), 0);
 	assert_int_equal(um_store_set_actor(s, "test"), 0);
-	add_user(s, "alice", ALICE_PW);
-	add_user(s, "bob", NULL);
-	add_user(s, "carol", CAROL_PW);
-	add_user(s, "dave", DAVE_PW);
-	add_user(s, "erin", ERIN_PW);
+	add_user(s, "alice", 60001, ALICE_PW);
+	add_user(s, "bob", 60002, NULL);
+	add_user(s, "carol", 60003, CAROL_PW);
+	add_user(s, "dave", 60004, DAVE_PW);
+	add_user(s, "erin", 60005, ERIN_PW);
 	return 0;
-}
-
-/* ------------------------------------------------------------ running */
-
-/* What one pamtest run gave, beyond the return codes. */
-struct outcome {
-	char err[8][PAM_MAX_MSG_SIZE + 1]; /* PAM_ERROR_MSG texts, in order */
-	char info[8][PAM_MAX_MSG_SIZE + 1];
-	char *log;                         /* captured stderr */
-};
-
-static void outcome_free(struct outcome *o)
-{
-	free(o->log);
-	o->log = NULL;
-}
-
-static char *slurp(int fd)
-{
-	struct stat st;
-	char *buf;
-	ssize_t n;
-
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = calloc(1, (size_t)st.st_size + 1);
-	assert_non_null(buf);
-	n = pread(fd, buf, (size_t)st.st_size, 0);
-	assert_int_equal(n, st.st_size);
-	return buf;
-}
-
-/* Every line of text comes from pam_wrapper (its echo of pam_syslog). */
-static void assert_only_pwrap_lines(const char *text)
-{
-	const char *line = text;
-
-	while (*line) {
-		const char *end = strchrnul(line, '\n');
-
-		if (end > line && strncmp(line, "PWRAP_", 6) != 0)
-			fail_msg("unexpected output: %.*s", (int)(end - line), line);
-		line = *end ? end + 1 : end;
-	}
-}
-
-static int count_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			n++;
-	return n;
-}
-
-/*
- * Runs cases as user on service, answering ECHO_OFF prompts from answers
- * (NULL-terminated; NULL: no answer at all), with stdout/stderr captured.
- * Asserts that every case returned what it expects.
- */
-static void run(const char *service, const char *user, const char **answers,
-		struct pam_testcase *cases, size_t n, struct outcome *o)
-{
-	static const char *none[] = { NULL };
-	char *err_ptrs[8], *info_ptrs[8];
-	struct pamtest_conv_data conv = {
-		.in_echo_off = answers ? answers : none,
-		.in_echo_on = none,
-		.out_err = err_ptrs,
-		.out_info = info_ptrs,
-	};
-	char tmpl_out[] = "/tmp/umgmt-pam-out-XXXXXX", tmpl_err[] = "/tmp/umgmt-pam-err-XXXXXX";
-	int out_fd, err_fd, saved_out, saved_err, fds_before, fds_after;
-	enum pamtest_err perr;
-	_cleanup_free_ char *out_text = NULL;
-
-	memset(o, 0, sizeof(*o));
-	for (size_t i = 0; i < 8; i++) {
-		err_ptrs[i] = o->err[i];
-		info_ptrs[i] = o->info[i];
-	}
-
-	out_fd = mkostemp(tmpl_out, O_CLOEXEC);
-	err_fd = mkostemp(tmpl_err, O_CLOEXEC);
-	assert_true(out_fd >= 0 && err_fd >= 0);
-	unlink(tmpl_out);
-	unlink(tmpl_err);
-	fflush(stdout);
-	fflush(stderr);
-	saved_out = dup(STDOUT_FILENO);
-	saved_err = dup(STDERR_FILENO);
-	assert_true(saved_out >= 0 && saved_err >= 0);
-	dup2(out_fd, STDOUT_FILENO);
-	dup2(err_fd, STDERR_FILENO);
-	/* pam_wrapper echoes LOG_NOTICE..LOG_DEBUG only at its debug level. */
-	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
-
-	fds_before = count_fds();
-	perr = _pamtest(service, user, &conv, cases, n, NULL);
-	fds_after = count_fds();
-
-	unsetenv("PAM_WRAPPER_DEBUGLEVEL");
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-
-	out_text = slurp(out_fd);
-	o->log = slurp(err_fd);
-	close(out_fd);
-	close(err_fd);
-
-	if (getenv("UMGMT_PAM_SHOW_LOG"))
-		fprintf(stderr, "--- %s as %s:\n%s", service, user, o->log);
-	if (perr != PAMTEST_ERR_OK) {
-		const struct pam_testcase *bad = _pamtest_failed_case(cases, n);
-
-		fprintf(stderr, "--- captured log:\n%s--- end\n", o->log);
-		if (bad)
-			fail_msg("%s as %s: operation %d returned %d (%s), expected %d (%s)",
-				 service, user, bad->pam_operation, bad->op_rv,
-				 pam_strerror(NULL, bad->op_rv), bad->expected_rv,
-				 pam_strerror(NULL, bad->expected_rv));
-		fail_msg("%s as %s: %s", service, user, pamtest_strerror(perr));
-	}
-	assert_string_equal(out_text, "");
-	assert_only_pwrap_lines(o->log);
-	/* The module and the store it opened leave no descriptor behind.
-	 * (Not checked with pam_unix in the stack: nss_wrapper keeps its
-	 * passwd file open once pam_unix has looked a user up.) */
-	if (fds_after != fds_before && strcmp(service, "umgmt_debian") != 0) {
-		for (int fd = 0; fd < 1024; fd++) {
-			char link[64], target[512] = "";
-
-			if (fcntl(fd, F_GETFD) < 0)
-				continue;
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-			if (readlink(link, target, sizeof(target) - 1) < 0)
-				strcpy(target, "?");
-			fprintf(stderr, "# fd %d: %s\n", fd, target);
-		}
-		fail_msg("%s as %s: %d descriptors open before, %d after", service, user,
-			 fds_before, fds_after);
-	}
-}
-
-#define RUN(service, user, answers, cases, o)                                 \
-	run(service, user, answers, cases, UM_ELEMENTSOF(cases), o)
-
-static void assert_logged(const struct outcome *o, const char *text)
-{
-	if (!strstr(o->log, text))
-		fail_msg("log lacks \"%s\":\n%s", text, o->log);
-}
-
-static void assert_not_logged(const struct outcome *o, const char *text)
-{
-	if (strstr(o->log, text))
-		fail_msg("log has \"%s\":\n%s", text, o->log);
 }
 
 /* A password authenticates user through the plain service, or not. */
