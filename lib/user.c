@@ -625,6 +625,13 @@ int um_user_set_password(struct um_store *s, const char *name, const char *passw
 	um_bind_int(st, ":id", id);
 	r = um_db_exec_stmt(s, st, "store the password");
 	explicit_bzero(hash, sizeof(hash));
+	/* A new password ends every outstanding activation or reset token:
+	 * it must not stay a second way in. */
+	if (r >= 0)
+		r = update_text(s,
+				"UPDATE tokens SET revoked_at = :now WHERE user_id = :id\n"
+				"  AND used_at IS NULL AND revoked_at IS NULL",
+				id, NULL);
 	if (r >= 0)
 		r = um_audit(s, "user passwd", "user", name, id, "");
 	if (r < 0)

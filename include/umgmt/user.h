@@ -108,7 +108,8 @@ int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n);
 
 /*
  * Sets the password of name (the policy of um_password_check_policy() is
- * checked). Returns 0, -ESRCH, -EINVAL (policy: detail), -EBUSY, -EIO.
+ * checked) and revokes any unused activation or reset token of theirs.
+ * Returns 0, -ESRCH, -EINVAL (policy: detail), -EBUSY, -EIO.
  */
 int um_user_set_password(struct um_store *s, const char *name, const char *password);
 

@@ -257,6 +257,19 @@ static void test_revoke(void **state)
 	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'token revoke'"), 1);
 }
 
+/* A password set by an administrator ends the outstanding token: it must
+ * not stay a second way in. */
+static void test_set_password_revokes(void **state)
+{
+	struct fixture *f = *state;
+	char tok[UM_TOKEN_MAX];
+
+	issue(f, "alice", tok);
+	assert_ok(um_user_set_password(f->s, "alice", "a fresh long password"));
+	assert_errno(um_token_check(f->s, "alice", tok), -EACCES);
+	assert_ok(um_user_authenticate(f->s, "alice", "a fresh long password"));
+}
+
 /* A redeem never waits long behind another writer and never half-happens. */
 static void test_redeem_busy(void **state)
 {
@@ -288,6 +301,7 @@ int main(void)
 		T(test_issue_errors),
 		T(test_expired),
 		T(test_revoke),
+		T(test_set_password_revokes),
 		T(test_redeem_busy),
 	};
 
