@@ -136,7 +136,7 @@ demo: all
 	tests/demo.sh
 
 bench: all
-	bench/run.sh
+	UMGMT_BUILD=$(abspath $(B)) bench/run.sh
 
 # ---------------------------------------------------------------- install
 install: all

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * publish-time CONFIG USER [REPS]: what one change costs at the store's
+ * size. Prints, per rep, the time of um_user_edit() (one transaction plus
+ * the publish it triggers) and of a bare um_store_publish(), in seconds.
+ */
+#include <time.h>
+
+#include "umgmt/store.h"
+#include "umgmt/user.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct um_config *cfg = NULL;
+	struct um_store *s = NULL;
+	int reps = argc > 3 ? atoi(argv[3]) : 3;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: publish-time CONFIG USER [REPS]\n");
+		return 64;
+	}
+	if (um_config_load(argv[1], &cfg) < 0 || um_store_open(cfg, UM_STORE_WRITE, &s) < 0) {
+		fprintf(stderr, "publish-time: %s\n", um_error_detail());
+		return 1;
+	}
+	for (int i = 0; i < reps; i++) {
+		struct um_user_spec spec = UM_USER_SPEC_INIT;
+		char name[64];
+		double t0, t1, t2;
+
+		snprintf(name, sizeof(name), "Bench Mark %d", i);
+		spec.full_name = name;
+		t0 = now_s();
+		if (um_user_edit(s, argv[2], &spec) < 0) {
+			fprintf(stderr, "publish-time: edit: %s\n", um_error_detail());
+			return 1;
+		}
+		t1 = now_s();
+		if (um_store_publish(s) < 0) {
+			fprintf(stderr, "publish-time: publish: %s\n", um_error_detail());
+			return 1;
+		}
+		t2 = now_s();
+		printf("edit+publish_s=%.4f publish_s=%.4f\n", t1 - t0, t2 - t1);
+	}
+	um_store_close(s);
+	um_config_free(cfg);
+	return 0;
+}
