@@ -27,12 +27,18 @@ int um_check_name(const char *what, const char *s)
 	if (n > UM_NAME_MAX)
 		return um_fail(-EINVAL, "%s is %zu characters long; at most %d are allowed", what,
 			       n, UM_NAME_MAX);
-	if (!is_lower(s[0]))
-		return um_fail(-EINVAL,
-			       "%s must start with a lowercase letter (a-z), not %s", what,
-			       is_digit(s[0]) ? "a digit" :
-			       (unsigned char)s[0] >= 0x80 ? "a non-ASCII character" :
-			       s[0] == '-' ? "'-'" : s[0] == '.' ? "'.'" : "that character");
+	if (!is_lower(s[0])) {
+		unsigned char c = (unsigned char)s[0];
+
+		if (is_digit((char)c))
+			return um_fail(-EINVAL, "%s must start with a lowercase letter (a-z), not a digit",
+				       what);
+		if (c > 0x20 && c < 0x7f)
+			return um_fail(-EINVAL, "%s must start with a lowercase letter (a-z), not '%c'",
+				       what, c);
+		return um_fail(-EINVAL, "%s must start with a lowercase letter (a-z), not %s", what,
+			       c >= 0x80 ? "a non-ASCII character" : "a space or control character");
+	}
 	for (size_t i = 1; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
