@@ -120,20 +120,23 @@ $(B)/tests/pam/%: tests/pam/%.c $(wildcard tests/pam/*.h) $(LIBUMGMT) $(PAM_SO)
 check: deps
 	$(MAKE) tests
 	$(MAKE) SAN=1 tests
-	tests/run.sh all
+	BUILD=$(BUILD) tests/run.sh all
 
 deps:
 	tests/install-deps.sh
 
 check-unit check-nss check-pam check-cli check-abi check-e2e: tests
-	tests/run.sh $(@:check-%=%)
+	BUILD=$(BUILD) tests/run.sh $(@:check-%=%)
 
 check-san:
 	$(MAKE) SAN=1 tests
-	tests/run.sh san
+	BUILD=$(BUILD) tests/run.sh san
 
-demo: all
-	tests/demo.sh
+# The demo is the first command a new user runs on a bare Debian 12: it
+# installs what it needs, like check.
+demo: deps
+	$(MAKE) all
+	tests/demo.sh $(B)
 
 bench: all
 	UMGMT_BUILD=$(abspath $(B)) bench/run.sh
