@@ -228,7 +228,8 @@ bool um_config_service_is_open(const struct um_config *c, const char *service)
 
 /* A command line for [tokens] notify_command: "" (off), or an absolute
  * path to the program, optionally followed by arguments, without control
- * characters. It is run without a shell (see docs/POLICY.md). */
+ * characters. umctl runs it with /bin/sh -c and writes the message to
+ * its standard input (see docs/umctl.md). */
 static int check_command(const char *v)
 {
 	size_t len = strlen(v);

@@ -178,3 +178,16 @@ int umctl_open_store(struct umctl_cmd *cmd, int flags, struct um_store **ret, co
 	*ret = s;
 	return 0;
 }
+
+void umctl_warn(const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg)
+		print_line("warning: ", msg, NULL);
+}

@@ -36,11 +36,51 @@ static const struct umctl_option user_edit_options[] = {
 	{ "home", "DIR", "set the home directory (nothing is moved)" },
 	{ "shell", "PATH", "set the login shell" },
 	{ "group", "GROUP", "set the primary group" },
+	{ "expires", "DATE", "the account expires from DATE (YYYY-MM-DD, local) on" },
+	{ "no-expiry", NULL, "the account never expires" },
 	{ NULL, NULL, NULL },
 };
 
 static const struct umctl_option user_passwd_options[] = {
 	{ "stdin", NULL, "read the password as one line from standard input" },
+	{ "expire", NULL, "make the next login choose a new password (asks for none)" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct umctl_option user_list_options[] = {
+	{ "pending", NULL, "only users waiting for approval" },
+	{ "absent", NULL, "only users absent today, with the last day of the absence" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct umctl_option user_absence_options[] = {
+	{ "from", "DATE", "first day of the absence (YYYY-MM-DD, local)" },
+	{ "until", "DATE", "last day (inclusive; default: until further notice)" },
+	{ "reason", "TEXT", "why (for administrators; the user is not told)" },
+	{ "clear", NULL, "remove every absence of the user" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct umctl_option user_reset_options[] = {
+	{ "ttl", "DURATION", "lifetime of the token: N[smhd], 1m to 365d (default [tokens] ttl)" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct umctl_option service_add_options[] = {
+	{ "restricted", NULL, "only users and groups with a grant may use it" },
+	{ "description", "TEXT", "what the service is" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct umctl_option service_edit_options[] = {
+	{ "restricted", NULL, "only users and groups with a grant may use it" },
+	{ "open", NULL, "every user may use it" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct umctl_option service_grant_options[] = {
+	{ "user", "USER", "a user" },
+	{ "group", "GROUP", "a group: its members, primary and supplementary" },
 	{ NULL, NULL, NULL },
 };
 
@@ -62,13 +102,50 @@ static const struct umctl_verb status_verbs[] = {
 static const struct umctl_verb user_verbs[] = {
 	{ "add", "NAME", 1, 1, user_add_options, umctl_cmd_user_add,
 	  "add a user and print it" },
-	{ "list", "", 0, 0, NULL, umctl_cmd_user_list, "list all users" },
+	{ "list", "", 0, 0, user_list_options, umctl_cmd_user_list, "list users" },
 	{ "show", "NAME", 1, 1, NULL, umctl_cmd_user_show, "show every field of a user" },
 	{ "edit", "NAME", 1, 1, user_edit_options, umctl_cmd_user_edit, "change a user" },
 	{ "passwd", "NAME", 1, 1, user_passwd_options, umctl_cmd_user_passwd,
 	  "set a user's password (asks twice on the terminal)" },
 	{ "delete", "NAME", 1, 1, NULL, umctl_cmd_user_delete,
 	  "delete a user at once, without asking (the uid is never reused)" },
+	{ "disable", "NAME", 1, 1, NULL, umctl_cmd_user_disable,
+	  "refuse new logins of a user (open sessions continue)" },
+	{ "enable", "NAME", 1, 1, NULL, umctl_cmd_user_enable, "allow a disabled user again" },
+	{ "approve", "NAME", 1, 1, NULL, umctl_cmd_user_approve,
+	  "approve a user waiting for approval" },
+	{ "unapprove", "NAME", 1, 1, NULL, umctl_cmd_user_unapprove,
+	  "put a user back in the approval queue" },
+	{ "unlock", "NAME", 1, 1, NULL, umctl_cmd_user_unlock,
+	  "forget a user's failed logins, ending a lockout" },
+	{ "absence", "NAME", 1, 1, user_absence_options, umctl_cmd_user_absence,
+	  "mark a user absent (no logins) for some days, or clear that" },
+	{ "reset-password", "NAME", 1, 1, user_reset_options, umctl_cmd_user_reset_password,
+	  "issue a one-time token to choose a new password (mailed or printed)" },
+	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
+};
+
+static const struct umctl_verb service_verbs[] = {
+	{ "add", "NAME", 1, 1, service_add_options, umctl_cmd_service_add,
+	  "add a service record (a PAM service name) and print it" },
+	{ "edit", "NAME", 1, 1, service_edit_options, umctl_cmd_service_edit,
+	  "make a service restricted or open" },
+	{ "list", "", 0, 0, NULL, umctl_cmd_service_list, "list the service records" },
+	{ "show", "NAME", 1, 1, NULL, umctl_cmd_service_show, "show a service and its grants" },
+	{ "delete", "NAME", 1, 1, NULL, umctl_cmd_service_delete,
+	  "delete a service record and its grants" },
+	{ "grant", "NAME", 1, 1, service_grant_options, umctl_cmd_service_grant,
+	  "let a user or group use a restricted service" },
+	{ "revoke", "NAME", 1, 1, service_grant_options, umctl_cmd_service_revoke,
+	  "take a grant back" },
+	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
+};
+
+static const struct umctl_verb token_verbs[] = {
+	{ "list", "", 0, 0, NULL, umctl_cmd_token_list,
+	  "list activation and reset tokens (never the tokens themselves)" },
+	{ "revoke", "USER", 1, 1, NULL, umctl_cmd_token_revoke,
+	  "revoke the valid token of a user" },
 	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -102,6 +179,8 @@ static const struct umctl_noun nouns[] = {
 	{ "import", "load passwd/group files in one change", import_verbs },
 	{ "user", "manage users", user_verbs },
 	{ "group", "manage groups and their members", group_verbs },
+	{ "service", "manage which PAM services users may log in with", service_verbs },
+	{ "token", "manage one-time activation and reset tokens", token_verbs },
 	{ NULL, NULL, NULL },
 };
 

@@ -36,6 +36,20 @@ static char **cells; /* n_rows * n_columns, row-major */
 static size_t n_rows;
 static bool in_list;
 
+/* text form of a nested value (out_object_begin / out_array_begin inside
+ * a record): an object becomes one line "key=value key=value", an array
+ * one line per element; the record prints the lines aligned. */
+struct nest {
+	bool array;
+	char *key; /* NULL: an element of the enclosing array */
+	char *buf;
+	size_t size;
+	FILE *f;
+	bool first;
+};
+static struct nest nest[2];
+static int n_nest;
+
 static void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n);
@@ -95,9 +109,13 @@ static void json_next(void)
 	first = false;
 }
 
+/* A member "key": of the current object, or (key NULL) the next element
+ * of the current array. */
 static void json_key(const char *key)
 {
 	json_next();
+	if (!key)
+		return;
 	out_json_string(stdout, key);
 	fputs(": ", stdout);
 }
@@ -226,6 +244,20 @@ static ssize_t column_of(const char *key)
 /* Takes ownership of value. */
 static void text_field(const char *key, char *value)
 {
+	if (n_nest > 0) {
+		struct nest *t = &nest[n_nest - 1];
+
+		if (t->f) {
+			if (!t->first)
+				fputc(t->array ? '\n' : ' ', t->f);
+			if (!t->array)
+				fprintf(t->f, "%s=", key);
+			fputs(value, t->f);
+			t->first = false;
+		}
+		free(value);
+		return;
+	}
 	if (in_list) {
 		ssize_t c = column_of(key);
 
@@ -299,7 +331,13 @@ void out_record_end(void)
 		fprintf(stdout, "%s:", rec[i].key);
 		if (*rec[i].value) {
 			pad(w - strlen(rec[i].key) + 1);
-			fputs(rec[i].value, stdout);
+			/* A nested value holds one line per element; every value
+			 * was escaped, so a newline here is ours. */
+			for (const char *p = rec[i].value; *p; p++) {
+				fputc(*p, stdout);
+				if (*p == '\n')
+					pad(w + 2);
+			}
 		}
 		fputc('\n', stdout);
 		free(rec[i].key);
@@ -488,6 +526,88 @@ void out_strv(const char *key, char *const *v, size_t n)
 		exit(UMCTL_EX_FAILURE);
 	}
 	text_field(key, buf);
+}
+
+/* ------------------------------------------------------------ nesting */
+
+static void nest_push(const char *key, bool array)
+{
+	struct nest *t;
+
+	if (n_nest >= (int)UM_ELEMENTSOF(nest)) {
+		fputs("umctl: internal error: output nested too deep\n", stderr);
+		abort();
+	}
+	t = &nest[n_nest++];
+	*t = (struct nest){ .array = array, .key = key ? xstrdup(key) : NULL, .first = true };
+	/* Only the outermost level of a text record collects; table cells
+	 * show no nested values. */
+	if (!in_list && (n_nest == 1 || nest[0].f)) {
+		t->f = open_memstream(&t->buf, &t->size);
+		if (!t->f) {
+			fputs("umctl: out of memory\n", stderr);
+			exit(UMCTL_EX_FAILURE);
+		}
+	}
+}
+
+static void nest_pop(void)
+{
+	/* Not a copy: open_memstream() updates buf and size in place. */
+	struct nest *t = &nest[--n_nest];
+	char *key = t->key;
+	char *value = NULL;
+
+	if (t->f) {
+		if (fclose(t->f) != 0 || !t->buf) {
+			fputs("umctl: out of memory\n", stderr);
+			exit(UMCTL_EX_FAILURE);
+		}
+		value = t->buf;
+	}
+	*t = (struct nest){ 0 };
+	/* An object inside an array becomes one line of the array. */
+	if (value)
+		text_field(key ? key : "", value);
+	free(key);
+}
+
+void out_object_begin(const char *key)
+{
+	if (json) {
+		json_key(key);
+		json_open('{');
+		return;
+	}
+	nest_push(key, false);
+}
+
+void out_object_end(void)
+{
+	if (json) {
+		json_close('}');
+		return;
+	}
+	nest_pop();
+}
+
+void out_array_begin(const char *key)
+{
+	if (json) {
+		json_key(key);
+		json_open('[');
+		return;
+	}
+	nest_push(key, true);
+}
+
+void out_array_end(void)
+{
+	if (json) {
+		json_close(']');
+		return;
+	}
+	nest_pop();
 }
 
 int out_finish(void)

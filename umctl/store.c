@@ -121,6 +121,11 @@ int umctl_cmd_status(struct umctl_cmd *cmd)
 		umctl_note("the NSS module reads %s, not this store's snapshot %s", nss_path,
 			   snapshot);
 
+	/* On stderr as well, so that it is seen even by whoever only reads
+	 * the JSON; the key stays pending_approvals. */
+	if (st.pending_approvals > 0)
+		umctl_note("%" PRIu64 " approval%s pending: see 'umctl user list --pending'",
+			   st.pending_approvals, st.pending_approvals == 1 ? "" : "s");
 	out_record_begin();
 	out_str("config", cmd->config->path && *cmd->config->path ? cmd->config->path : NULL);
 	out_u64("schema_version", (uint64_t)st.schema_version);

@@ -16,6 +16,7 @@
 #include "umgmt/user.h"
 #include "umgmt/group.h"
 #include "umgmt/password.h"
+#include "umgmt/policy.h"
 
 #ifndef UMGMT_VERSION
 #define UMGMT_VERSION "0.1.0"
@@ -119,6 +120,8 @@ int umctl_usage_error(const char *help_cmd, const char *fmt, ...) _printf_(2, 3)
 
 /* Prints "umctl: note: <message>" on stderr. */
 void umctl_note(const char *fmt, ...) _printf_(1, 2);
+/* Prints "umctl: warning: <message>" on stderr. */
+void umctl_warn(const char *fmt, ...) _printf_(1, 2);
 
 /* Writes s to f with control characters shown as C escapes, so that a
  * hostile name cannot move the cursor of the terminal reading it. */
@@ -158,6 +161,18 @@ void out_bool(const char *key, bool v);       /* true/false, yes/no */
 void out_time(const char *key, int64_t t);    /* ISO 8601 UTC; 0: null / "never" */
 void out_strv(const char *key, char *const *v, size_t n); /* array, "a,b" */
 
+/*
+ * Nested values inside a record or list item. key names the field; NULL
+ * inside an array makes an element (out_str(NULL, v) for a string). JSON:
+ * an object / an array. Text: an object is one line "key=value ..."; an
+ * array shows one element per line, aligned under the first; tables leave
+ * nested values out (they are JSON only there). Two levels at most.
+ */
+void out_object_begin(const char *key);
+void out_object_end(void);
+void out_array_begin(const char *key);
+void out_array_end(void);
+
 /* Appends the JSON form of s (quoted, escaped) to f. Exposed for tests. */
 void out_json_string(FILE *f, const char *s);
 
@@ -177,6 +192,65 @@ int umctl_cmd_user_show(struct umctl_cmd *cmd);
 int umctl_cmd_user_edit(struct umctl_cmd *cmd);
 int umctl_cmd_user_passwd(struct umctl_cmd *cmd);
 int umctl_cmd_user_delete(struct umctl_cmd *cmd);
+/* policy.c: the login policy verbs of user */
+int umctl_cmd_user_disable(struct umctl_cmd *cmd);
+int umctl_cmd_user_enable(struct umctl_cmd *cmd);
+int umctl_cmd_user_approve(struct umctl_cmd *cmd);
+int umctl_cmd_user_unapprove(struct umctl_cmd *cmd);
+int umctl_cmd_user_unlock(struct umctl_cmd *cmd);
+int umctl_cmd_user_absence(struct umctl_cmd *cmd);
+int umctl_cmd_user_reset_password(struct umctl_cmd *cmd);
+
+/* service.c */
+int umctl_cmd_service_add(struct umctl_cmd *cmd);
+int umctl_cmd_service_edit(struct umctl_cmd *cmd);
+int umctl_cmd_service_list(struct umctl_cmd *cmd);
+int umctl_cmd_service_show(struct umctl_cmd *cmd);
+int umctl_cmd_service_delete(struct umctl_cmd *cmd);
+int umctl_cmd_service_grant(struct umctl_cmd *cmd);
+int umctl_cmd_service_revoke(struct umctl_cmd *cmd);
+
+/* token.c */
+int umctl_cmd_token_list(struct umctl_cmd *cmd);
+int umctl_cmd_token_revoke(struct umctl_cmd *cmd);
+
+/* A token handed over by umctl_issue_token(). */
+struct umctl_token {
+	char token[UM_TOKEN_MAX]; /* the secret; "" when it was mailed */
+	int64_t expires_at;       /* unix seconds (at the latest a second early) */
+	const char *sent_to;      /* the address it was mailed to, or NULL */
+};
+
+/*
+ * token.c: issues a one-time token (purpose "activation" or "reset", ttl
+ * seconds, 0 = the config's) for user u and hands it over: piped as a
+ * mail to [tokens] notify_command when that is set and u has an e-mail
+ * address, else left in ret->token for the caller to print, with a
+ * warning on stderr to hand it over privately. A token that could not be
+ * mailed is revoked again. Returns 0 or an exit code after printing why
+ * ("cannot <what>: ..."). The caller wipes ret with explicit_bzero.
+ */
+int umctl_issue_token(struct umctl_cmd *cmd, struct um_store *s, const struct um_user *u,
+		      const char *purpose, int64_t ttl, const char *what, struct umctl_token *ret);
+/* The fields token, token_expires_at, token_sent_to of the current record. */
+void umctl_emit_token(const struct umctl_token *t);
+
+/* policy.c: the login policy of a user that user show adds to the user's
+ * own fields (absences, reachable services, failed logins, lock). Read
+ * completely before anything is printed, so that a failure never cuts a
+ * JSON record in half. */
+struct umctl_user_policy {
+	struct um_absence *absences;
+	size_t n_absences;
+	char **services;
+	size_t n_services;
+	struct um_lockout_status lockout;
+};
+/* Returns 0 or an exit code after printing why ("cannot <what>: ..."). */
+int umctl_user_policy_load(struct um_store *s, const struct um_user *u, const char *what,
+			   struct umctl_user_policy *ret);
+void umctl_user_policy_emit(const struct umctl_user_policy *p);
+void umctl_user_policy_free(struct umctl_user_policy *p);
 
 int umctl_cmd_group_add(struct umctl_cmd *cmd);
 int umctl_cmd_group_list(struct umctl_cmd *cmd);

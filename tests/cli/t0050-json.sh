@@ -47,7 +47,7 @@ expect_json '["jo"]' members
 # The documented keys, in the documented order.
 expect_exit 0 umctl user show jo --json
 keys=$(grep -Eo '^  "[a-z_]+"' "$OUT" | tr -d ' "' | tr '\n' ' ')
-want="name uid gid group kind full_name email home shell enabled approved has_password created_at updated_at password_changed_at groups "
+want="name uid gid group kind full_name email home shell enabled approved has_password created_at updated_at password_changed_at groups expires_on must_change_password last_login absences services failed_logins locked_until "
 check "user keys: $keys" test "$keys" = "$want"
 expect_exit 0 umctl group show team --json
 keys=$(grep -Eo '^  "[a-z_]+"' "$OUT" | tr -d ' "' | tr '\n' ' ')
