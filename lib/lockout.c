@@ -113,7 +113,7 @@ static const char sql_last_login[] =
 	"  last_login_host = :rhost WHERE id = :id";
 
 int um_login_record_success(struct um_store *s, const char *name, const char *service,
-			    const char *rhost, time_t now)
+			    const char *rhost, time_t now, bool password_verified)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int64_t id;
@@ -138,6 +138,8 @@ int um_login_record_success(struct um_store *s, const char *name, const char *se
 	st = NULL;
 	if (r < 0)
 		return r;
+	if (!password_verified)
+		return um_tx_commit(s, false);
 	r = um_db_prepare(s, sql_clear_failures, &st);
 	if (r < 0)
 		return r;

@@ -82,7 +82,7 @@ static void record_success(struct umpam *ctx, time_t now)
 
 	um_error_clear();
 	err = um_login_record_success(ctx->store, ctx->user, ctx->service_item,
-				      ctx->rhost_item, now);
+				      ctx->rhost_item, now, true);
 	if (err == -EBUSY)
 		umpam_log(ctx, LOG_WARNING, "last login not recorded: store busy; user=%s "
 			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);

@@ -20,8 +20,10 @@ static void record_login(struct umpam *ctx)
 	int err;
 
 	um_error_clear();
+	/* Not verified by our auth (an SSH key, su by root): the failures
+	 * stay, so a key login cannot reset a password guesser's count. */
 	err = um_login_record_success(ctx->store, ctx->user, ctx->service_item,
-				      ctx->rhost_item, time(NULL));
+				      ctx->rhost_item, time(NULL), false);
 	if (err == -EBUSY)
 		umpam_log(ctx, LOG_WARNING, "last login not recorded: store busy; user=%s "
 			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);

@@ -20,6 +20,7 @@ export TZ=UTC LC_ALL=C.UTF-8
 cd "$UM_T"
 PAUSE=${DEMO_PAUSE:-0}
 ADA_PW='Analytical-Engine-1843'
+GRACE_PW='Compiler-A-0-1952'
 
 if [ -t 1 ]; then
 	B=$'\e[1m' D=$'\e[2m' N=$'\e[0m'
@@ -105,7 +106,44 @@ SHOWN="pamtester umgmt-test ada authenticate   (typing not-her-password)" \
 say "7. Ada is a real user to every program, su included:"
 show su ada -c 'echo "I am $(id -un), in: $(id -Gn)"'
 
-say "8. Local accounts never depend on the store. With the store gone, ada
+say "8. New users can be made to wait for an administrator's approval. With
+'approval_required = yes' in [users] of /etc/umgmt/umgmt.conf, Grace is
+created pending. She has a password and an SSH key, like anyone else:"
+um_write_config yes
+show grep -A5 '^\[users\]' /etc/umgmt/umgmt.conf
+show umctl user add grace --full-name 'Grace Hopper'
+SHOWN="printf '%s\n' '$GRACE_PW' | umctl user passwd grace --stdin" \
+	show bash -c 'printf "%s\n" "$1" | "$2" user passwd grace --stdin' _ "$GRACE_PW" "$UMCTL"
+show umctl user list --pending
+um_ssh_key grace
+
+if um_sshd_start; then
+	trap 'um_sshd_stop' EXIT
+	say "A real sshd is listening on 127.0.0.1:$UM_SSH_PORT (UsePAM yes, the same
+PAM stack). Grace tries to log in, first with her password, then with her
+key. Both are refused, and the PAM module tells her why in one sentence:"
+	SHOWN="ssh -p $UM_SSH_PORT grace@127.0.0.1 id -un   (typing her password)" \
+		show um_ssh_pw grace "$GRACE_PW" id -un
+	SHOWN="ssh -p $UM_SSH_PORT -i grace-key grace@127.0.0.1 id -un" \
+		show um_ssh_key_login grace id -un
+
+	say "A public key never reaches PAM's password check, but it does go through
+the account phase, which is where the approval is checked. The administrator
+approves Grace, and the same two logins work:"
+	show umctl user approve grace
+	SHOWN="ssh -p $UM_SSH_PORT grace@127.0.0.1 'echo \"I am \$(id -un), uid \$(id -u)\"'   (typing her password)" \
+		show um_ssh_pw grace "$GRACE_PW" 'echo "I am $(id -un), uid $(id -u)"'
+	SHOWN="ssh -p $UM_SSH_PORT -i grace-key grace@127.0.0.1 id -un" \
+		show um_ssh_key_login grace id -un
+	um_sshd_stop
+	trap - EXIT
+else
+	say "(sshd did not start here, so the SSH part is left out:"
+	sed -e 's/^/  /' "$UM_SSH_DIR/log" | tail -n 5
+	echo ")"
+fi
+
+say "9. Local accounts never depend on the store. With the store gone, ada
 disappears and the machine carries on with /etc/passwd:"
 show rm -f /var/lib/umgmt/directory.db
 show getent passwd ada

@@ -241,10 +241,13 @@ int um_lockout_status(struct um_store *s, const char *name, time_t now,
  * -EBUSY, -EIO. */
 int um_lockout_record_failure(struct um_store *s, const char *name, const char *service,
 			      const char *rhost, time_t now);
-/* Records a successful login (users.last_login_*) and clears the failures,
- * with the same short wait and -EBUSY. Returns 0, -ESRCH, -EBUSY, -EIO. */
+/* Records a successful login (users.last_login_*), with the same short
+ * wait and -EBUSY. With password_verified (a password or token was just
+ * checked) the failures are cleared too; a login that proved nothing about
+ * the password (an SSH key, su by root) leaves them, so it cannot hand a
+ * password guesser fresh attempts. Returns 0, -ESRCH, -EBUSY, -EIO. */
 int um_login_record_success(struct um_store *s, const char *name, const char *service,
-			    const char *rhost, time_t now);
+			    const char *rhost, time_t now, bool password_verified);
 /* umctl user unlock: deletes the failures (audited). Returns 0, -ESRCH,
  * -EBUSY, -EIO. */
 int um_user_unlock(struct um_store *s, const char *name);

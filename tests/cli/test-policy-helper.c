@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 		r = um_lockout_record_failure(s, argv[3], argv[4], *argv[5] ? argv[5] : NULL,
 					      time(NULL));
 	else if (!strcmp(argv[2], "success") && argc == 6)
-		r = um_login_record_success(s, argv[3], argv[4], argv[5], time(NULL));
+		r = um_login_record_success(s, argv[3], argv[4], argv[5], time(NULL), true);
 	else if (!strcmp(argv[2], "check-token") && argc == 5)
 		r = um_token_check(s, argv[3], argv[4]);
 	else

@@ -125,8 +125,21 @@ um_ns_setup() {
 	mkdir -p /var/lib/umgmt
 	mount -t tmpfs -o mode=0755 umgmt-store /var/lib/umgmt
 
+	um_write_config no
+
+	um_write_nsswitch
+	um_write_pam
+	um_add_local_user
+}
+
+# um_write_config [APPROVAL [EXTRA]]: /etc/umgmt/umgmt.conf with cheap
+# hashing and the store in /var/lib/umgmt; APPROVAL is [users]
+# approval_required (default no), EXTRA is appended (whole sections, e.g.
+# "[lockout]" lines).
+um_write_config() {
+	local approval=${1:-no} extra=${2:-}
 	mkdir -p /etc/umgmt
-	cat >/etc/umgmt/umgmt.conf <<-'EOF'
+	cat >/etc/umgmt/umgmt.conf <<-EOF
 		# umgmt test configuration: cheap hashing (libsodium's minimum).
 		[store]
 		dir = /var/lib/umgmt
@@ -141,6 +154,7 @@ um_ns_setup() {
 		home = /home/%u
 		shell = /bin/bash
 		private_groups = yes
+		approval_required = $approval
 
 		[password]
 		min_length = 8
@@ -150,11 +164,8 @@ um_ns_setup() {
 		[services]
 		default = allow
 	EOF
+	[ -z "$extra" ] || printf '\n%s\n' "$extra" >>/etc/umgmt/umgmt.conf
 	chmod 0644 /etc/umgmt/umgmt.conf
-
-	um_write_nsswitch
-	um_write_pam
-	um_add_local_user
 }
 
 um_write_nsswitch() {
@@ -266,4 +277,132 @@ um_make_home() {
 # for "New password:" / "Retype new password:". Exits with CMD's status.
 um_converse() {
 	expect -f "$UM_E2E_DIR/converse.exp" -- "$@"
+}
+
+# ------------------------------------------------------------------ sshd
+# um_sshd_start: a real sshd on 127.0.0.1 (a random free port), with PAM
+# and the stack above. Passwords only through keyboard-interactive
+# (PasswordAuthentication no), so that every password login is a PAM
+# conversation: the prompts, the refusal sentences and the new-password
+# dialogue reach the client. Public keys from ~/.ssh/authorized_keys.
+# Sets UM_SSHD_PID, UM_SSH_PORT and UM_SSH_DIR (host key, log, known_hosts);
+# returns 1 (the log in $UM_SSH_DIR/log) if sshd does not come up.
+um_sshd_start() {
+	local dir=$UM_T/sshd port _i
+	UM_SSH_DIR=$dir
+	UM_SSHD_PID=
+	mkdir -p "$dir"
+	[ -f "$dir/host_ed25519" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C umgmt-e2e-host -f "$dir/host_ed25519" </dev/null >/dev/null ||
+		return 1
+	for _i in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 40000))
+		cat >"$dir/sshd_config" <<-EOF
+			ListenAddress 127.0.0.1
+			Port $port
+			HostKey $dir/host_ed25519
+			PidFile $dir/sshd.pid
+			UsePAM yes
+			KbdInteractiveAuthentication yes
+			PasswordAuthentication no
+			PubkeyAuthentication yes
+			AuthorizedKeysFile .ssh/authorized_keys
+			StrictModes yes
+			PermitRootLogin no
+			PrintMotd no
+			PrintLastLog no
+			LogLevel VERBOSE
+		EOF
+		: >"$dir/log"
+		/usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$dir/log" &
+		UM_SSHD_PID=$!
+		for _ in $(seq 100); do
+			grep -q 'Server listening' "$dir/log" && break
+			kill -0 "$UM_SSHD_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		if grep -q 'Server listening' "$dir/log"; then
+			UM_SSH_PORT=$port
+			# The client checks the host key for real: no "Permanently
+			# added" noise, and the test talks to this sshd only.
+			echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >"$dir/known_hosts"
+			return 0
+		fi
+		kill "$UM_SSHD_PID" 2>/dev/null
+		wait "$UM_SSHD_PID" 2>/dev/null
+		UM_SSHD_PID=
+	done
+	return 1
+}
+
+# um_sshd_stop: stops the sshd of um_sshd_start (by its pid), once the
+# children of the last connections have finished (at most 2 s), so that
+# none of them outlives the test.
+um_sshd_stop() {
+	[ -n "${UM_SSHD_PID:-}" ] || return 0
+	local _i
+	for _i in $(seq 40); do
+		pgrep -P "$UM_SSHD_PID" >/dev/null || break
+		sleep 0.05
+	done
+	kill "$UM_SSHD_PID" 2>/dev/null
+	wait "$UM_SSHD_PID" 2>/dev/null
+	UM_SSHD_PID=
+}
+
+# um_ssh_key NAME: a key pair for NAME, the private half for root's client
+# in $UM_T/keys/NAME, the public half in ~NAME/.ssh/authorized_keys (owned
+# by NAME, modes as sshd's StrictModes wants). Makes the home if needed.
+um_ssh_key() {
+	local name=$1 home uid gid
+	uid=$(id -u "$name") && gid=$(id -g "$name") || return 1
+	home=$(getent passwd "$name" | cut -d: -f6)
+	[ -d "$home" ] || um_make_home "$name" || return 1
+	install -d -m 0700 "$UM_T/keys"
+	rm -f "$UM_T/keys/$name" "$UM_T/keys/$name.pub"
+	ssh-keygen -q -t ed25519 -N '' -C "$name@umgmt-e2e" -f "$UM_T/keys/$name" </dev/null >/dev/null || return 1
+	install -d -m 0700 -o "$uid" -g "$gid" "$home/.ssh"
+	install -m 0600 -o "$uid" -g "$gid" "$UM_T/keys/$name.pub" "$home/.ssh/authorized_keys"
+}
+
+# The client: the real ssh, no config file, no agent, the host key checked
+# against $UM_SSH_DIR/known_hosts.
+um_ssh_opts() {
+	UM_SSH_OPTS=(-F /dev/null -p "$UM_SSH_PORT" -o StrictHostKeyChecking=yes
+		-o "UserKnownHostsFile=$UM_SSH_DIR/known_hosts" -o GlobalKnownHostsFile=/dev/null
+		-o ConnectTimeout=10 -o IdentityAgent=none -o ControlMaster=no)
+}
+
+# um_ssh_pw USER PASSWORD CMD...: a password login (keyboard-interactive,
+# one prompt, answered by sshpass). The client's messages (the PAM
+# sentences among them) go to stderr.
+um_ssh_pw() {
+	local user=$1 pw=$2
+	shift 2
+	um_ssh_opts
+	SSHPASS=$pw sshpass -e ssh "${UM_SSH_OPTS[@]}" -o PubkeyAuthentication=no \
+		-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
+		"$user@127.0.0.1" "$@"
+}
+
+# um_ssh_key_login USER CMD...: a public-key login with USER's key
+# (um_ssh_key); never asks anything (BatchMode).
+um_ssh_key_login() {
+	local user=$1
+	shift
+	um_ssh_opts
+	ssh "${UM_SSH_OPTS[@]}" -o BatchMode=yes -o IdentitiesOnly=yes -i "$UM_T/keys/$user" \
+		-o PreferredAuthentications=publickey "$user@127.0.0.1" "$@"
+}
+
+# um_ssh_converse USER CMD...: a keyboard-interactive login on a pty,
+# answering the prompts as um_converse does ($UM_PW, $UM_NEWPW), so that a
+# forced password change can be carried out. Prints the whole dialogue.
+um_ssh_converse() {
+	local user=$1
+	shift
+	um_ssh_opts
+	um_converse ssh "${UM_SSH_OPTS[@]}" -o PubkeyAuthentication=no \
+		-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
+		"$user@127.0.0.1" "$@"
 }

@@ -15,7 +15,14 @@ set -uo pipefail
 
 BUILD=${1:-build}
 um_require_root "tests/e2e/run.sh"
-um_ns_enter "$@"
+if [ "${UMGMT_IN_NS:-}" != 1 ]; then
+	# This script in its sandbox, then the login policy (issue 3) in a
+	# fresh one of its own; either failing fails the layer.
+	rc=0
+	(um_ns_enter "$@") || rc=$?
+	bash "$UM_E2E_DIR/policy.sh" "$BUILD" || rc=1
+	exit $rc
+fi
 um_ns_setup "$BUILD"
 
 export TZ=UTC LC_ALL=C.UTF-8

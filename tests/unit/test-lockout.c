@@ -106,7 +106,7 @@ static void test_status_and_sentence(void **state)
 	assert_errno(um_lockout_status(f->s, "nobody", T0, &ls), -ESRCH);
 	assert_errno(um_lockout_is_locked(f->s, "nobody", T0), -ESRCH);
 	assert_errno(um_lockout_record_failure(f->s, "nobody", "sshd", NULL, T0), -ESRCH);
-	assert_errno(um_login_record_success(f->s, "nobody", "sshd", NULL, T0), -ESRCH);
+	assert_errno(um_login_record_success(f->s, "nobody", "sshd", NULL, T0, true), -ESRCH);
 	assert_errno(um_user_unlock(f->s, "nobody"), -ESRCH);
 	assert_detail_has("nobody");
 	/* the failures carry service and host; nothing is audited for them */
@@ -142,7 +142,7 @@ static void test_success(void **state)
 
 	fail_at(f, "alice", T0);
 	fail_at(f, "alice", T0 + 1);
-	assert_ok(um_login_record_success(f->s, "alice", "sshd", "198.51.100.3", T0 + 2));
+	assert_ok(um_login_record_success(f->s, "alice", "sshd", "198.51.100.3", T0 + 2, true));
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 0);
 	/* the count starts again from zero */
 	fail_at(f, "alice", T0 + 3);
@@ -154,7 +154,13 @@ static void test_success(void **state)
 	assert_string_equal(u->last_login_service, "sshd");
 	assert_string_equal(u->last_login_host, "198.51.100.3");
 	um_user_free(u);
-	assert_ok(um_login_record_success(f->s, "alice", "login", NULL, T0 + 9));
+	/* A login that verified no password (an SSH key) keeps the count,
+	 * and with it the lock. */
+	fail_at(f, "alice", T0 + 6);
+	assert_ok(um_login_record_success(f->s, "alice", "sshd", NULL, T0 + 7, false));
+	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 3);
+	assert_int_equal(um_lockout_is_locked(f->s, "alice", T0 + 8), 1);
+	assert_ok(um_login_record_success(f->s, "alice", "login", NULL, T0 + 9, true));
 	assert_ok(um_user_get(f->s, "alice", &u));
 	assert_string_equal(u->last_login_service, "login");
 	assert_string_equal(u->last_login_host, "");
@@ -198,7 +204,7 @@ static void test_busy(void **state)
 	hold = t_hold_write_lock(f);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	assert_errno(um_lockout_record_failure(f->s, "alice", "sshd", NULL, T0 + 1), -EBUSY);
-	assert_errno(um_login_record_success(f->s, "alice", "sshd", NULL, T0 + 2), -EBUSY);
+	assert_errno(um_login_record_success(f->s, "alice", "sshd", NULL, T0 + 2, true), -EBUSY);
 	assert_true(t_elapsed(&start) < 2.0); /* loosely: 2 x 250 ms */
 	assert_int_equal(um_lockout_is_locked(f->s, "alice", T0 + 2), 0);
 	/* an admin change still waits the long timeout: not tested here (5 s) */
@@ -209,7 +215,7 @@ static void test_busy(void **state)
 	assert_int_equal(u->last_login_at, 0);
 	um_user_free(u);
 	/* and the connection is usable again, with its normal timeout */
-	assert_ok(um_login_record_success(f->s, "alice", "sshd", NULL, T0 + 3));
+	assert_ok(um_login_record_success(f->s, "alice", "sshd", NULL, T0 + 3, true));
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 0);
 }
 
