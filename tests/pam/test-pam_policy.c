@@ -630,6 +630,11 @@ static void release_store(sqlite3 *db)
 	pamtest_check_fds = true;
 }
 
+/* Not a speed test: a login must give up on a busy store after its own
+ * short wait (250 ms), not after the administrators' 5 s busy timeout.
+ * Anything under 4 s tells the two apart, with room for a loaded machine. */
+#define NOT_THE_ADMIN_TIMEOUT 4.0
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -656,7 +661,7 @@ static void test_busy_store_login(void **state)
 	for (int i = 0; i < 3; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		RUN("pol_lockout", "bea", wrong, fail, &o);
-		if (seconds_since(&t0) > 2.0)
+		if (seconds_since(&t0) > NOT_THE_ADMIN_TIMEOUT)
 			fail_msg("a failed login waited %.1f s behind a busy store",
 				 seconds_since(&t0));
 		assert_logged(&o, "failure not recorded: store busy");
@@ -664,7 +669,7 @@ static void test_busy_store_login(void **state)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	RUN("pol_lockout", "bea", right, ok, &o);
-	if (seconds_since(&t0) > 2.0)
+	if (seconds_since(&t0) > NOT_THE_ADMIN_TIMEOUT)
 		fail_msg("a login waited %.1f s behind a busy store", seconds_since(&t0));
 	assert_logged(&o, "last login not recorded: store busy");
 	outcome_free(&o);
@@ -695,7 +700,7 @@ static void test_busy_store_token(void **state)
 	db = hold_store();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	RUN("pol", "tim", answers, cases, &o);
-	if (seconds_since(&t0) > 2.0)
+	if (seconds_since(&t0) > NOT_THE_ADMIN_TIMEOUT)
 		fail_msg("a token login waited %.1f s behind a busy store", seconds_since(&t0));
 	release_store(db);
 	assert_string_equal(o.err[0], MSG_TOKEN_LOGIN);
