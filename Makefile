@@ -67,7 +67,7 @@ PAMT_BIN := $(PAMT_SRC:%.c=$(B)/%)
 TEST_BIN := $(UNIT_BIN) $(NSST_BIN) $(PAMT_BIN)
 
 .PHONY: all tests check demo install uninstall clean deps bench \
-	check-unit check-nss check-pam check-cli check-abi check-e2e check-san
+	check-unit check-nss check-pam check-cli check-abi check-e2e check-san check-valgrind
 
 all: $(UMCTL) $(PAM_SO) $(NSS_SO)
 
@@ -131,6 +131,11 @@ check-unit check-nss check-pam check-cli check-abi check-e2e: tests
 check-san:
 	$(MAKE) SAN=1 tests
 	BUILD=$(BUILD) tests/run.sh san
+
+# Layer 4, outside check: memcheck over the unit tests, the NSS suites and
+# a umctl session.
+check-valgrind: tests
+	tests/valgrind.sh $(B)
 
 # The demo is the first command a new user runs on a bare Debian 12: it
 # installs what it needs, like check.
