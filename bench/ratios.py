@@ -19,7 +19,10 @@ LAT = [("getpwnam hit µs", "getpwnam_hit_median_ns"),
        ("getgrgid hit µs", "getgrgid_hit_median_ns"),
        ("initgroups µs", "initgroups_hit_median_ns"),
        ("enum passwd ms", "enum_passwd_ms"),
-       ("cold id µs", "cold_id_median_ns")]
+       ("cold id µs", "cold_id_median_ns"),
+       ("cold noop µs (exec only)", "cold_noop_median_ns"),
+       ("getgrnam biggest group µs", "biggroup_getgrnam_hit_median_ns"),
+       ("getgrgid biggest group µs", "biggroup_getgrgid_hit_median_ns")]
 THR = [("getpwnam 1-thr kops/s", "getpwnam_hit_ops_per_s"),
        ("getpwnam 2-thr kops/s", "getpwnam_hit_t2_ops_per_s")]
 CG = ["getpwnam_hit", "getpwuid_hit", "getgrnam_hit", "getpwnam_miss", "initgroups_hit"]
@@ -64,6 +67,10 @@ def main():
                 ratio = (ours / best if thr else best / ours) if ours and best else None
                 print(f"| {n:,} | {m} | {title} | {fmt(ours / div)} | {fmt(best / div)} ({who}) "
                       f"| {fmt(ratio)}x |")
+    for n in sizes:
+        imp = med.get((n, "umgmt", "load", "import_s"))
+        if imp is not None:
+            print(f"| {n:,} | load | umctl import s | {fmt(imp)} | - | - |")
     cg = {k: v for k, v in med.items() if k[3].startswith("callgrind_")}
     if cg:
         print()

@@ -168,8 +168,99 @@ static const char schema_v1[] =
 	"  detail TEXT NOT NULL DEFAULT '');\n"
 	"CREATE INDEX audit_by_user ON audit(user_id);\n";
 
+/*
+ * v2: the change log that lets publish.c patch a copy of the last snapshot
+ * instead of rebuilding it (docs/DESIGN.md, "The snapshot").
+ *
+ * dir_changes(gen, kind, num) says: the snapshot rows of user uid num
+ * (passwd, usergroups) or of group gid num (grp) changed in the commit
+ * that got generation gen. The triggers write it inside the writer's own
+ * transaction; gen is the generation that commit will get (um_tx_commit()
+ * bumps meta.generation just before COMMIT). They log what a change means
+ * for the snapshot, not only the row touched: a rename dirties the member
+ * lists that hold the name, a membership dirties both the group and the
+ * user's usergroups row, deleting a user or a group dirties the other side
+ * of each of its memberships (BEFORE DELETE: the cascade that follows
+ * runs when the parent row is gone already). Only the columns the snapshot
+ * copies are watched: a password, a flag or a last login logs nothing.
+ *
+ * meta.log_trimmed_upto = T: entries with gen <= T may be gone (the
+ * publisher trims what it has published; a bulk import writes no entries
+ * and raises T to its own generation). A snapshot of generation G0 can be
+ * patched only when G0 >= T; otherwise publish rebuilds it. The migration
+ * sets T to the generation its own commit gets: nothing before was logged.
+ *
+ * The triggers are named dir_changes_*: lib/import.c drops them for its
+ * one transaction and recreates them from sqlite_master.
+ */
+#define DIRTY(kind, num)                                                                 \
+	"  INSERT OR IGNORE INTO dir_changes(gen, kind, num)\n"                          \
+	"    SELECT value + 1, '" kind "', " num " FROM meta WHERE key = 'generation';\n"
+#define DIRTY_SELECT(kind, num, from)                                                    \
+	"  INSERT OR IGNORE INTO dir_changes(gen, kind, num)\n"                          \
+	"    SELECT (SELECT value + 1 FROM meta WHERE key = 'generation'), '" kind "', "    \
+	num " " from ";\n"
+static const char schema_v2[] =
+	"CREATE TABLE dir_changes(\n"
+	"  gen INTEGER NOT NULL,\n"
+	"  kind TEXT NOT NULL CHECK (kind IN ('user', 'group')),\n"
+	"  num INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (gen, kind, num)) WITHOUT ROWID;\n"
+	"INSERT OR REPLACE INTO meta(key, value)\n"
+	"  SELECT 'log_trimmed_upto', value + 1 FROM meta WHERE key = 'generation';\n"
+	"CREATE TRIGGER dir_changes_user_insert AFTER INSERT ON users BEGIN\n"
+	DIRTY("user", "new.uid")
+	"END;\n"
+	"CREATE TRIGGER dir_changes_user_update\n"
+	"  AFTER UPDATE OF name, uid, gid, full_name, home, shell ON users\n"
+	"  WHEN old.name IS NOT new.name OR old.uid IS NOT new.uid OR old.gid IS NOT new.gid\n"
+	"    OR old.full_name IS NOT new.full_name OR old.home IS NOT new.home\n"
+	"    OR old.shell IS NOT new.shell\n"
+	"BEGIN\n"
+	DIRTY("user", "old.uid")
+	DIRTY("user", "new.uid")
+	DIRTY_SELECT("group", "g.gid", "FROM group_members m JOIN groups g ON g.id = m.group_id\n"
+		     "    WHERE m.user_id = new.id AND old.name IS NOT new.name")
+	"END;\n"
+	"CREATE TRIGGER dir_changes_user_delete BEFORE DELETE ON users BEGIN\n"
+	DIRTY("user", "old.uid")
+	DIRTY_SELECT("group", "g.gid", "FROM group_members m JOIN groups g ON g.id = m.group_id\n"
+		     "    WHERE m.user_id = old.id")
+	"END;\n"
+	"CREATE TRIGGER dir_changes_group_insert AFTER INSERT ON groups BEGIN\n"
+	DIRTY("group", "new.gid")
+	"END;\n"
+	"CREATE TRIGGER dir_changes_group_update AFTER UPDATE OF name, gid ON groups\n"
+	"  WHEN old.name IS NOT new.name OR old.gid IS NOT new.gid\n"
+	"BEGIN\n"
+	DIRTY("group", "old.gid")
+	DIRTY("group", "new.gid")
+	DIRTY_SELECT("user", "u.uid", "FROM group_members m JOIN users u ON u.id = m.user_id\n"
+		     "    WHERE m.group_id = new.id AND old.gid IS NOT new.gid")
+	"END;\n"
+	"CREATE TRIGGER dir_changes_group_delete BEFORE DELETE ON groups BEGIN\n"
+	DIRTY("group", "old.gid")
+	DIRTY_SELECT("user", "u.uid", "FROM group_members m JOIN users u ON u.id = m.user_id\n"
+		     "    WHERE m.group_id = old.id")
+	"END;\n"
+	"CREATE TRIGGER dir_changes_member_insert AFTER INSERT ON group_members BEGIN\n"
+	DIRTY_SELECT("group", "gid", "FROM groups WHERE id = new.group_id")
+	DIRTY_SELECT("user", "uid", "FROM users WHERE id = new.user_id")
+	"END;\n"
+	"CREATE TRIGGER dir_changes_member_update AFTER UPDATE ON group_members BEGIN\n"
+	DIRTY_SELECT("group", "gid", "FROM groups WHERE id IN (old.group_id, new.group_id)")
+	DIRTY_SELECT("user", "uid", "FROM users WHERE id IN (old.user_id, new.user_id)")
+	"END;\n"
+	"CREATE TRIGGER dir_changes_member_delete AFTER DELETE ON group_members BEGIN\n"
+	DIRTY_SELECT("group", "gid", "FROM groups WHERE id = old.group_id")
+	DIRTY_SELECT("user", "uid", "FROM users WHERE id = old.user_id")
+	"END;\n";
+#undef DIRTY
+#undef DIRTY_SELECT
+
 static const char *const migrations[] = {
 	schema_v1, /* 0 -> 1 */
+	schema_v2, /* 1 -> 2 */
 };
 
 _Static_assert(UM_ELEMENTSOF(migrations) == UM_SCHEMA_VERSION,

@@ -127,7 +127,7 @@ static int group_lookup(const char *name, gid_t gid, struct group *gr, char *buf
 	r = name ? um_directory_group_by_name(d, name, &g) : um_directory_group_by_gid(d, gid, &g);
 	if (r < 0)
 		return r;
-	return pack_group(&g, gr, buf, len);
+	return pack_group(&g, d, gr, buf, len);
 }
 
 enum nss_status _nss_umgmt_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
@@ -256,7 +256,7 @@ static int enum_next(struct enumeration *e, void *result, char *buf, size_t len)
 	} else {
 		struct um_dir_group g;
 		if ((r = um_directory_iter_group(e->it, &g)) == 0)
-			r = pack_group(&g, result, buf, len);
+			r = pack_group(&g, NULL, result, buf, len);
 	}
 	if (r == 0)
 		um_directory_iter_consume(e->it);

@@ -9,10 +9,10 @@
  *
  * Readers borrow a connection from a small process-wide pool
  * (um_directory_acquire), look records up through it and give it back
- * (um_directory_release). Every string a lookup returns points into
- * SQLite's memory (usually straight into the mapped snapshot) and stays
- * valid until the next lookup on the same connection or its release: copy
- * it out before that. Enumeration uses its own connection
+ * (um_directory_release). Every string a lookup returns points into the
+ * mapped snapshot or the connection's own memory, is not NUL-terminated
+ * (use the lengths) and stays valid until the next lookup on the same
+ * connection or its release: copy it out before that. Enumeration uses its own connection
  * (struct um_directory_iter) so that it never holds a pool slot.
  *
  * Everything here is thread-safe and fork-safe; nothing here keeps a file
@@ -32,7 +32,8 @@
 /* Only macros are taken from config.h: including it links nothing. */
 #include "umgmt/config.h"
 
-/* One passwd row. Strings are NUL-terminated; *_len exclude the NUL. */
+/* One passwd row. Strings are NOT NUL-terminated (they usually point
+ * straight into the mapped snapshot): use the *_len byte counts. */
 struct um_dir_user {
 	uint32_t uid;
 	uint32_t gid;
@@ -47,8 +48,12 @@ struct um_dir_user {
 };
 
 /* One group row. members is the supplementary members' names joined by
- * ',' ("" when none); nmem is the count the publisher recorded (a hint:
- * the string is authoritative). */
+ * ',' ("" when none), members_len its length in bytes; nmem is their
+ * count. A lookup (um_directory_group_by_*) leaves members NULL and sets
+ * only members_len: the caller sizes its buffer first and then has them
+ * copied straight into it with um_directory_group_members() (a 50,000
+ * member list is 650 KB: never copied twice, never for a buffer that turns
+ * out too small). Enumeration sets members. */
 struct um_dir_group {
 	uint32_t gid;
 	uint32_t nmem;
@@ -89,6 +94,13 @@ int um_directory_user_by_uid(struct um_directory *d, uint32_t uid, struct um_dir
 int um_directory_group_by_name(struct um_directory *d, const char *name,
 			       struct um_dir_group *ret);
 int um_directory_group_by_gid(struct um_directory *d, uint32_t gid, struct um_dir_group *ret);
+
+/*
+ * Copies the members of the group the last successful group lookup on d
+ * found (members_len bytes) and a NUL to dest, which must hold
+ * members_len + 1 bytes. Returns 0, -EBADMSG, -EIO, -ENOMEM.
+ */
+int um_directory_group_members(struct um_directory *d, char *dest);
 
 /*
  * Calls fn for each supplementary gid of user name, in ascending order,

@@ -35,6 +35,11 @@ void snap_sql(sqlite3 *db, const char *sql)
 
 sqlite3 *snap_begin(const char *tmp_path)
 {
+	return snap_begin_schema(tmp_path, UM_DIRECTORY_SCHEMA_SQL, UM_DIRECTORY_FORMAT);
+}
+
+sqlite3 *snap_begin_schema(const char *tmp_path, const char *schema, int format)
+{
 	sqlite3 *db;
 	char sql[128];
 
@@ -42,11 +47,10 @@ sqlite3 *snap_begin(const char *tmp_path)
 	if (sqlite3_open(tmp_path, &db) != SQLITE_OK)
 		DIE("cannot create %s", tmp_path);
 	snap_sql(db, "PRAGMA journal_mode = DELETE");
-	snap_sql(db, UM_DIRECTORY_SCHEMA_SQL);
+	snap_sql(db, schema);
 	snap_sql(db, "BEGIN");
 	snprintf(sql, sizeof(sql),
-		 "INSERT INTO meta VALUES('format', %d), ('generation', 1)",
-		 UM_DIRECTORY_FORMAT);
+		 "INSERT INTO meta VALUES('format', %d), ('generation', 1)", format);
 	snap_sql(db, sql);
 	return db;
 }
@@ -125,7 +129,7 @@ static char *big_members(void)
 	return s;
 }
 
-static void write_standard(const char *path, int version)
+static void write_standard(const char *path, int version, const char *schema, int format)
 {
 	char tmp[4096], gecos[LONG_GECOS_LEN + 1];
 	uint32_t carol_gids[200];
@@ -133,7 +137,7 @@ static void write_standard(const char *path, int version)
 	const uint32_t bob_gids[] = {100, 3000};
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	sqlite3 *db = snap_begin(tmp);
+	sqlite3 *db = snap_begin_schema(tmp, schema, format);
 	memset(gecos, 'c', LONG_GECOS_LEN);
 	gecos[LONG_GECOS_LEN] = '\0';
 	snap_user(db, 2000, 2000, "alice", version == 1 ? "Alice Liddell" : "Alice v2",
@@ -163,12 +167,17 @@ static void write_standard(const char *path, int version)
 
 void snap_write_standard(const char *path)
 {
-	write_standard(path, 1);
+	write_standard(path, 1, UM_DIRECTORY_SCHEMA_SQL, UM_DIRECTORY_FORMAT);
 }
 
 void snap_write_standard_v2(const char *path)
 {
-	write_standard(path, 2);
+	write_standard(path, 2, UM_DIRECTORY_SCHEMA_SQL, UM_DIRECTORY_FORMAT);
+}
+
+void snap_write_standard_schema(const char *path, const char *schema, int format)
+{
+	write_standard(path, 1, schema, format);
 }
 
 const char *nss_module_path(void)

@@ -19,6 +19,8 @@
 /* Creates tmp_path with the snapshot schema and meta (format, generation 1)
  * inside an open transaction. Aborts on failure (a broken test setup). */
 sqlite3 *snap_begin(const char *tmp_path);
+/* The same with another schema and meta.format (e.g. format 1's layout). */
+sqlite3 *snap_begin_schema(const char *tmp_path, const char *schema, int format);
 void snap_user(sqlite3 *db, uint32_t uid, uint32_t gid, const char *name, const char *gecos,
 	       const char *dir, const char *shell);
 /* members: "a,b,c" ("" for none); nmem is stored as given. */
@@ -33,6 +35,8 @@ void snap_end(sqlite3 *db, const char *tmp_path, const char *path);
 void snap_write_standard(const char *path);
 /* A second generation of it: alice's gecos changed, user frank added. */
 void snap_write_standard_v2(const char *path);
+/* The standard fixture in another schema of the same tables. */
+void snap_write_standard_schema(const char *path, const char *schema, int format);
 
 #define BIG_GROUP_MEMBERS 50000
 #define LONG_GECOS_LEN 4000

@@ -187,10 +187,11 @@ static void test_wrong_format(void **state)
 {
 	char p[4096], tmp[4096];
 
-	path_of(p, sizeof(p), "format2.db");
-	path_of(tmp, sizeof(tmp), "format2.tmp");
+	/* a format from the future (1 and 2 are read) */
+	path_of(p, sizeof(p), "format3.db");
+	path_of(tmp, sizeof(tmp), "format3.tmp");
 	sqlite3 *db = snap_begin(tmp);
-	snap_sql(db, "UPDATE meta SET value = 2 WHERE key = 'format'");
+	snap_sql(db, "UPDATE meta SET value = 3 WHERE key = 'format'");
 	snap_user(db, 2000, 2000, "alice", "", "/home/alice", "/bin/sh");
 	snap_end(db, tmp, p);
 	struct outcome o = run_case(p);
@@ -278,6 +279,170 @@ static void test_directory_as_path(void **state)
 	assert_all_unavail(&o, 0);
 }
 
+/*
+ * The B-tree reader (lib/directory.c) walks the file itself: damage in any
+ * page must give errors, never a crash, a hang or a read outside the
+ * mapping. 400 copies of the standard snapshot, each with a few random
+ * bytes changed after the file header, each in a fresh child that looks
+ * up everything and enumerates both databases to the end.
+ */
+static void walk_all(struct nss_mod *m)
+{
+	static char buf[1 << 21];
+	struct passwd pw;
+	struct group gr;
+	int err;
+	long start = 1, size = 4;
+	gid_t *groups = calloc(4, sizeof(gid_t));
+
+	for (int i = 0; std_user_names[i]; i++) {
+		m->getpwnam_r(std_user_names[i], &pw, buf, sizeof(buf), &err);
+		m->getpwuid_r(std_user_uids[i], &pw, buf, sizeof(buf), &err);
+		start = 1;
+		m->initgroups_dyn(std_user_names[i], 100, &start, &size, &groups, 0, &err);
+	}
+	for (int i = 0; std_group_names[i]; i++) {
+		m->getgrnam_r(std_group_names[i], &gr, buf, sizeof(buf), &err);
+		m->getgrgid_r(std_group_gids[i], &gr, buf, sizeof(buf), &err);
+	}
+	m->setpwent(0);
+	for (int n = 0; n < 100 && m->getpwent_r(&pw, buf, sizeof(buf), &err) ==
+					     NSS_STATUS_SUCCESS;
+	     n++)
+		;
+	m->endpwent();
+	m->setgrent(0);
+	for (int n = 0; n < 100 && m->getgrent_r(&gr, buf, sizeof(buf), &err) ==
+					     NSS_STATUS_SUCCESS;
+	     n++)
+		;
+	m->endgrent();
+	free(groups);
+}
+
+static void test_corrupt_pages(void **state)
+{
+	char full[4096], p[4096];
+	struct stat st;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+
+	path_of(full, sizeof(full), "pristine.db");
+	snap_write_standard(full);
+	assert_int_equal(stat(full, &st), 0);
+	size_t len = (size_t)st.st_size;
+	unsigned char *orig = malloc(len), *copy = malloc(len);
+	int fd = open(full, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0 && orig && copy);
+	assert_int_equal(read(fd, orig, len), (ssize_t)len);
+	close(fd);
+	path_of(p, sizeof(p), "corrupt.db");
+	for (int round = 0; round < 400; round++) {
+		memcpy(copy, orig, len);
+		int n = 1 + round % 8;
+		for (int k = 0; k < n; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* the interesting bytes: page headers and cell pointers */
+			size_t at = round % 2 ? 100 + x % (len - 100)
+					      : (x % (len / 4096)) * 4096 + (x >> 32) % 64;
+			if (at < 100)
+				at += 100;
+			copy[at] = (unsigned char)(x >> 40);
+		}
+		write_file(p, copy, len, 0644);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct nss_mod m;
+			alarm(20);
+			setenv("UMGMT_DIRECTORY", p, 1);
+			nss_mod_load(&m);
+			walk_all(&m);
+			_exit(0);
+		}
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail_msg("round %d: the child died (status %#x)", round, status);
+	}
+	free(orig);
+	free(copy);
+}
+
+/* A format 1 snapshot (the layout before the covering indexes: UNIQUE
+ * name columns): the reader does not walk it itself but asks SQLite, with
+ * the same answers, until the next publish rewrites it. */
+#define OLD_SCHEMA                                                                       \
+	"PRAGMA application_id = 1970104164;\n"                                          \
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;\n"               \
+	"CREATE TABLE passwd(uid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"     \
+	"  gid INTEGER NOT NULL, gecos TEXT NOT NULL, dir TEXT NOT NULL,\n"             \
+	"  shell TEXT NOT NULL);\n"                                                      \
+	"CREATE TABLE grp(gid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"        \
+	"  nmem INTEGER NOT NULL, members TEXT NOT NULL);\n"                             \
+	"CREATE TABLE usergroups(name TEXT PRIMARY KEY, gids BLOB NOT NULL)\n"          \
+	"  WITHOUT ROWID;\n"
+
+static int count_mem(char **mem)
+{
+	int n = 0;
+
+	while (mem[n])
+		n++;
+	return n;
+}
+
+static void test_old_layout(void **state)
+{
+	char p[4096];
+
+	path_of(p, sizeof(p), "old-layout.db");
+	snap_write_standard_schema(p, OLD_SCHEMA, 1);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static char buf[1 << 21];
+		struct nss_mod m;
+		struct passwd pw;
+		struct group gr;
+		int err, r = 0, n = 0;
+		long start = 1, size = 4;
+		gid_t *groups = calloc(4, sizeof(gid_t));
+		alarm(20);
+		setenv("UMGMT_DIRECTORY", p, 1);
+		nss_mod_load(&m);
+		if (m.getpwnam_r("carol", &pw, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS ||
+		    pw.pw_uid != 2002 || strlen(pw.pw_gecos) != LONG_GECOS_LEN)
+			r |= 1;
+		if (m.getpwuid_r(2001, &pw, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS ||
+		    strcmp(pw.pw_name, "bob") != 0 || strcmp(pw.pw_gecos, "Bob,,,") != 0)
+			r |= 2;
+		if (m.getgrnam_r("staff", &gr, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS ||
+		    gr.gr_gid != 3000 || count_mem(gr.gr_mem) != 2 ||
+		    strcmp(gr.gr_mem[1], "bob") != 0)
+			r |= 4;
+		if (m.getgrgid_r(3001, &gr, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS ||
+		    count_mem(gr.gr_mem) != BIG_GROUP_MEMBERS)
+			r |= 8;
+		if (m.initgroups_dyn("alice", 2000, &start, &size, &groups, 0, &err) !=
+			    NSS_STATUS_SUCCESS ||
+		    start != 4)
+			r |= 16;
+		if (m.getpwnam_r("ghost", &pw, buf, sizeof(buf), &err) != NSS_STATUS_NOTFOUND)
+			r |= 32;
+		m.setpwent(0);
+		while (m.getpwent_r(&pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+			n++;
+		m.endpwent();
+		if (n != 5)
+			r |= 64;
+		_exit(r);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* No snapshot at first, then one is published: seen within a second. */
 static void test_appears_later(void **state)
 {
@@ -327,6 +492,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_untrusted),
 		cmocka_unit_test(test_directory_as_path),
 		cmocka_unit_test(test_appears_later),
+		cmocka_unit_test(test_corrupt_pages),
+		cmocka_unit_test(test_old_layout),
 	};
 	return cmocka_run_group_tests_name("nss-unavail", tests, setup, teardown);
 }

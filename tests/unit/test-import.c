@@ -115,6 +115,48 @@ static void test_import(void **state)
 	assert_detail_has("/passwd:1: a user named 'alice' already exists");
 }
 
+/* The import writes no change log (a million rows nobody needs) and
+ * forces the next publish to be a full build; its triggers survive it. */
+static void test_import_bypasses_changelog(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *pw = file(f, "passwd", good_passwd);
+	_cleanup_free_ char *gr = file(f, "group", good_group);
+	sqlite3 *db = NULL;
+	int64_t gen;
+
+	assert_ok(um_user_add(f->s, "zed", NULL, NULL));
+	/* a mark a copy of the snapshot would keep, a full build would not */
+	assert_int_equal(sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4242", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_ok(um_import(f->s, pw, gr, NULL));
+	assert_int_equal(t_file_int(f->snapshot, "PRAGMA user_version"), 0);
+	db = t_db_open(f->truth);
+	gen = t_db_int(db, "SELECT value FROM meta WHERE key = 'generation'");
+	assert_int_equal(t_db_int(db, "SELECT count(*) FROM dir_changes"), 0);
+	assert_int_equal(t_db_int(db, "SELECT value FROM meta WHERE key = 'log_trimmed_upto'"),
+			 gen);
+	assert_int_equal(t_db_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+				      "AND name GLOB 'dir_changes_*'"),
+			 9);
+	sqlite3_close(db);
+	assert_int_equal(t_file_int(f->snapshot, "SELECT count(*) FROM passwd"), 4);
+
+	/* the next change is logged and patched in again */
+	assert_ok(um_group_add_member(f->s, "ops", "zed"));
+	{
+		sqlite3 *s = t_db_open(f->snapshot);
+		char *m = t_db_text(s, "SELECT members FROM grp WHERE name = 'ops'");
+
+		assert_string_equal(m, "bob,zed");
+		free(m);
+		sqlite3_close(s);
+	}
+}
+
 static void test_only_one_file(void **state)
 {
 	struct fixture *f = *state;
@@ -246,6 +288,7 @@ int main(void)
 		T(test_bad_lines),
 		T(test_local_ids),
 		T(test_missing_file),
+		T(test_import_bypasses_changelog),
 	};
 
 	RUN_TESTS(tests);

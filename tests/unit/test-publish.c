@@ -424,6 +424,248 @@ static void test_unprivileged_reader(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- copy-and-patch: a patched snapshot equals a full build ---- */
+
+/* Every row of every snapshot table, in key order, as text (blobs in
+ * hex), without meta.published_at (a time). */
+static char *dump_snapshot(const char *path)
+{
+	sqlite3 *db = t_db_open(path);
+	sqlite3_stmt *tables, *st;
+	sqlite3_str *out = sqlite3_str_new(NULL);
+	char *res;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT name FROM sqlite_master WHERE type = 'table' "
+					    "ORDER BY name",
+					    -1, &tables, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(tables) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(tables, 0);
+		char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" %s ORDER BY 1", t,
+					    strcmp(t, "meta") ? "" :
+								"WHERE key != 'published_at'");
+
+		sqlite3_str_appendf(out, "== %s\n", t);
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int i = 0; i < sqlite3_column_count(st); i++) {
+				if (sqlite3_column_type(st, i) == SQLITE_BLOB) {
+					const unsigned char *b = sqlite3_column_blob(st, i);
+
+					sqlite3_str_appendall(out, "x'");
+					for (int k = 0; k < sqlite3_column_bytes(st, i); k++)
+						sqlite3_str_appendf(out, "%02x", b[k]);
+					sqlite3_str_appendall(out, "'|");
+				} else {
+					sqlite3_str_appendf(out, "%s|",
+							    (const char *)sqlite3_column_text(st, i));
+				}
+			}
+			sqlite3_str_appendchar(out, 1, '\n');
+		}
+		sqlite3_finalize(st);
+		sqlite3_free(sql);
+	}
+	sqlite3_finalize(tables);
+	sqlite3_close(db);
+	res = sqlite3_str_finish(out);
+	assert_non_null(res);
+	return res;
+}
+
+/* Writes a mark into the published file that a copy keeps and a full
+ * build does not have (the header's user_version; no reader uses it). */
+static void mark_snapshot(struct fixture *f)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4242", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static bool snapshot_is_marked(struct fixture *f)
+{
+	return t_file_int(f->snapshot, "PRAGMA user_version") == 4242;
+}
+
+/* The snapshot now published was patched (or not: want_patch) and holds
+ * exactly what a full build from the same truth holds. Leaves a fresh full
+ * build published, marked for the next step. */
+static void check_patched(struct fixture *f, bool want_patch, const char *step)
+{
+	char *patched, *full;
+
+	if (snapshot_is_marked(f) != want_patch)
+		fail_msg("after %s: the snapshot was %s", step,
+			 want_patch ? "rebuilt, not patched" : "patched, not rebuilt");
+	patched = dump_snapshot(f->snapshot);
+	assert_int_equal(unlink(f->snapshot), 0);
+	assert_ok(um_store_publish(f->s)); /* no snapshot: a full build */
+	assert_false(snapshot_is_marked(f));
+	full = dump_snapshot(f->snapshot);
+	if (strcmp(patched, full))
+		fail_msg("after %s: patched snapshot differs from a full build:\n"
+			 "--- patched\n%s--- full\n%s",
+			 step, patched, full);
+	sqlite3_free(patched);
+	sqlite3_free(full);
+	mark_snapshot(f);
+}
+
+#define STEP(f, call)                                                                    \
+	do {                                                                             \
+		assert_ok(call);                                                         \
+		check_patched((f), true, #call);                                         \
+	} while (0)
+
+static void test_patch_equals_full_build(void **state)
+{
+	struct fixture *f = *state;
+	char name[32];
+
+	mark_snapshot(f);
+	/* nothing changed: a patch that only rewrites the generation */
+	STEP(f, um_store_publish(f->s));
+	STEP(f, um_user_add(f->s, "alice", SPEC(.full_name = "Alice"), NULL));
+	STEP(f, um_user_add(f->s, "bob", SPEC(.group = "users"), NULL)); /* no "users" group */
+	STEP(f, um_user_add(f->s, "carol", NULL, NULL));
+	STEP(f, um_group_add(f->s, "devs", 6000, NULL, NULL));
+	STEP(f, um_group_add(f->s, "ops", 6001, NULL, NULL));
+	STEP(f, um_group_add_member(f->s, "devs", "alice"));
+	STEP(f, um_group_add_member(f->s, "devs", "bob"));
+	STEP(f, um_group_add_member(f->s, "ops", "bob"));
+	STEP(f, um_group_add_member(f->s, "alice", "carol")); /* a private group */
+	STEP(f, um_user_edit(f->s, "alice", SPEC(.full_name = "Alice Liddell", .home = "/srv/a",
+						 .shell = "/bin/zsh")));
+	STEP(f, um_user_edit(f->s, "bob", SPEC(.group = "ops")));
+	/* a rename: passwd, the private group, every member list, usergroups */
+	STEP(f, um_user_edit(f->s, "alice", SPEC(.rename = "alicia")));
+	/* a name given up and taken by another user */
+	STEP(f, um_user_edit(f->s, "carol", SPEC(.rename = "zoe")));
+	STEP(f, um_user_add(f->s, "carol", NULL, NULL));
+	STEP(f, um_group_add_member(f->s, "devs", "carol"));
+	STEP(f, um_group_remove_member(f->s, "devs", "bob"));
+	STEP(f, um_group_remove_member(f->s, "ops", "bob")); /* bob's row goes */
+	STEP(f, um_group_add_member(f->s, "ops", "zoe"));
+	STEP(f, um_group_delete(f->s, "devs")); /* members alicia, carol */
+	STEP(f, um_user_delete(f->s, "zoe"));   /* in ops and her private group */
+	STEP(f, um_user_delete(f->s, "alicia"));
+	/* a big group, then a rename of one member and a delete of another */
+	assert_ok(um_group_add(f->s, "big", 7000, NULL, NULL));
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "user%03d", i);
+		assert_ok(um_user_add(f->s, name, NULL, NULL));
+		assert_ok(um_group_add_member(f->s, "big", name));
+	}
+	check_patched(f, true, "300 users in a big group");
+	STEP(f, um_user_edit(f->s, "user150", SPEC(.rename = "aaa-first")));
+	STEP(f, um_user_delete(f->s, "user007"));
+	STEP(f, um_group_delete(f->s, "big"));
+	/* a change NSS does not see publishes nothing: still the marked file */
+	assert_ok(um_user_set_password(f->s, "carol", "a fine password"));
+	assert_true(snapshot_is_marked(f));
+}
+
+/* Writes straight into the truth and bumps the generation, without
+ * publishing: what a crash between commit and publish leaves. */
+static void commit_unpublished(struct fixture *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *all = um_asprintf("BEGIN IMMEDIATE; PRAGMA foreign_keys = ON; %s;"
+				"UPDATE meta SET value = value + 1 WHERE key = 'generation'; COMMIT",
+				sql);
+
+	assert_int_equal(sqlite3_open_v2(f->truth, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+	if (sqlite3_exec(db, all, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	free(all);
+}
+
+static void test_patch_after_crash(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+
+	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
+	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
+	assert_ok(um_group_add(f->s, "devs", 6000, NULL, NULL));
+	assert_ok(um_group_add_member(f->s, "devs", "alice"));
+	mark_snapshot(f);
+	/* three commits that were never published */
+	commit_unpublished(f, "UPDATE users SET name = 'al' WHERE name = 'alice'");
+	commit_unpublished(f, "DELETE FROM group_members");
+	commit_unpublished(f, "UPDATE users SET full_name = 'Bob B' WHERE name = 'bob'");
+	assert_int_equal(t_status(f).published_generation + 3, t_status(f).generation);
+	assert_ok(um_store_publish(f->s));
+	assert_int_equal(t_status(f).published_generation, t_status(f).generation);
+	check_patched(f, true, "three unpublished commits");
+	/* the log holds nothing that is published */
+	db = t_db_open(f->truth);
+	assert_int_equal(t_db_int(db, "SELECT count(*) FROM dir_changes"), 0);
+	assert_int_equal(t_db_int(db, "SELECT value FROM meta WHERE key = 'log_trimmed_upto'"),
+			 (int64_t)t_status(f).generation);
+	sqlite3_close(db);
+}
+
+static void test_patch_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *old = um_asprintf("%s.old", f->snapshot), *bytes;
+	size_t n;
+	sqlite3 *db = NULL;
+
+	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
+	/* an older snapshot than the log covers (the log was trimmed past it) */
+	bytes = t_read_file(f->snapshot, &n);
+	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
+	assert_ok(um_user_add(f->s, "carol", NULL, NULL));
+	t_write_file(old, "", 0644);
+	{
+		FILE *fp = fopen(old, "we");
+
+		assert_int_equal(fwrite(bytes, 1, n, fp), n);
+		fclose(fp);
+	}
+	assert_int_equal(rename(old, f->snapshot), 0);
+	mark_snapshot(f);
+	assert_ok(um_user_add(f->s, "dave", NULL, NULL));
+	check_patched(f, false, "a snapshot older than the log");
+
+	/* a snapshot of another schema (e.g. an older build's) */
+	assert_int_equal(sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE INDEX extra ON passwd(gid)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_ok(um_user_add(f->s, "erin", NULL, NULL));
+	check_patched(f, false, "a snapshot of another schema");
+	assert_int_equal(t_file_int(f->snapshot, "SELECT count(*) FROM sqlite_master "
+						 "WHERE name = 'extra'"),
+			 0);
+
+	/* a snapshot that is not SQLite at all */
+	t_write_file(f->snapshot, "garbage", 0644);
+	assert_ok(um_user_add(f->s, "frank", NULL, NULL));
+	check_patched(f, false, "a garbage snapshot");
+
+	/* of a generation the truth does not have yet (a restored truth) */
+	assert_int_equal(sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = value + 100 "
+					  "WHERE key = 'generation'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_ok(um_user_add(f->s, "gina", NULL, NULL));
+	check_patched(f, false, "a snapshot from the future");
+	free(bytes);
+	free(old);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, t_setup_store, t_teardown)
@@ -440,6 +682,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modes_under_strict_umask, t_setup_config,
 						t_teardown),
 		T(test_unprivileged_reader),
+		T(test_patch_equals_full_build),
+		T(test_patch_after_crash),
+		T(test_patch_refused),
 	};
 
 	RUN_TESTS(tests);
