@@ -14,6 +14,7 @@
 #   BENCH_REPS     repetitions (the table: median)      [3]
 #   BENCH_CG_SIZE  size for callgrind counts ("": none) [100000 if measured, else none]
 #   BENCH_HARNESS  the harness                          [../shared/bench]
+#   BENCH_PAM      0: skip the PAM figure (bench/pam.sh)  [1]
 #   UMGMT_BUILD    build dir with umctl and the module  [build]
 #   WORK           scratch dir (generated data is kept) [/tmp/nssbench]
 set -euo pipefail
@@ -44,3 +45,7 @@ echo
 echo
 "$ROOT/bench/ratios.py" "$RAW"
 echo "raw results: $RAW"
+if [ "${BENCH_PAM:-1}" != 0 ]; then
+	echo
+	"$ROOT/bench/pam.sh" "$UMGMT_BUILD"
+fi

@@ -843,27 +843,26 @@ out:
 }
 
 /*
- * Two parts of the schema are set aside for the import's one transaction
- * and recreated from their own text (sqlite_master) before it commits;
- * other connections never see them missing.
+ * Two things are set aside for the import's one transaction and put back
+ * before it commits; other connections never see a difference.
  *
  * - The snapshot's change log (dir_changes, lib/schema.c) would get
  *   several rows per imported user and membership, only to be read by a
- *   publish that rebuilds anyway: its triggers are dropped, the log is
- *   emptied and its trim mark raised to this commit's generation, so the
- *   next publish is a full build, whatever snapshot it finds.
+ *   publish that rebuilds anyway: this connection's log triggers are
+ *   dropped, the log is emptied and its trim mark raised to this commit's
+ *   generation, so the next publish is a full build, whatever snapshot it
+ *   finds.
  * - group_members_by_user, when the import brings at least as many
  *   memberships as the store holds: memberships go in in primary-key order,
  *   which is random order for this index, and building it afterwards in one
  *   sort costs a third of keeping it up to date row by row (measured: 0.26
  *   against 0.61 s for 500k memberships). It is not UNIQUE, so nothing
  *   needs it while rows go in. The UNIQUE indexes stay: they are checks.
+ *   It is recreated from its own text (sqlite_master).
  */
 static const char sql_deferred[] =
 	"SELECT type, name, sql FROM sqlite_master\n"
-	"WHERE (type = 'trigger' AND name GLOB 'dir_changes_*')\n"
-	"   OR (type = 'index' AND name = 'group_members_by_user' AND :rebuild_index)\n"
-	"ORDER BY type = 'trigger'"; /* recreated in this order: the index first */
+	"WHERE type = 'index' AND name = 'group_members_by_user' AND :rebuild_index";
 
 /* An upper bound of the memberships the group file brings: its commas
  * plus its lines. */
@@ -889,12 +888,8 @@ static int schema_defer(struct importer *im)
 		return r;
 	um_bind_int(st, ":rebuild_index", im->gdata && memberships_in_file(im) >= have);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		_cleanup_free_ char *drop = um_asprintf("DROP %s \"%s\"",
-							 !strcmp((const char *)sqlite3_column_text(st, 0),
-								 "index") ?
-								 "INDEX" :
-								 "TRIGGER",
-							 (const char *)sqlite3_column_text(st, 1));
+		_cleanup_free_ char *drop =
+			um_asprintf("DROP INDEX \"%s\"", (const char *)sqlite3_column_text(st, 1));
 		char **nv = realloc(im->deferred, (im->n_deferred + 1) * sizeof(*nv));
 
 		if (nv)
@@ -909,6 +904,9 @@ static int schema_defer(struct importer *im)
 	}
 	if (rc != SQLITE_DONE)
 		return um_db_error(im->s, rc, "prepare the import");
+	r = um_change_log_stop(im->s);
+	if (r < 0)
+		return r;
 	return um_db_exec(im->s,
 			  "DELETE FROM dir_changes;\n"
 			  "UPDATE meta SET value = (SELECT value + 1 FROM meta WHERE key = 'generation')\n"
@@ -924,7 +922,7 @@ static int schema_restore(struct importer *im)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return um_change_log_start(im->s);
 }
 
 int um_import(struct um_store *s, const char *passwd_path, const char *group_path,

@@ -85,4 +85,12 @@ int um_publish(struct um_store *s);
  * the caller's transaction. */
 int um_schema_migrate(struct um_store *s, int from_version);
 
+/* The snapshot's change log (schema.c): start makes this connection's
+ * TEMP triggers that log every change of what the snapshot shows into
+ * dir_changes; stop drops them again (in a transaction: until it ends).
+ * um_store_open() starts it for every connection that may write, except
+ * a login's (UM_STORE_LOGIN), which can change none of those tables. */
+int um_change_log_start(struct um_store *s);
+int um_change_log_stop(struct um_store *s);
+
 #endif

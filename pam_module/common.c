@@ -108,7 +108,7 @@ int umpam_open_store(struct umpam *ctx, int flags)
 	}
 
 	um_error_clear();
-	r = um_store_open(ctx->config, flags, &ctx->store);
+	r = um_store_open(ctx->config, flags | UM_STORE_LOGIN, &ctx->store);
 	if (r < 0) {
 		umpam_log(ctx, LOG_ERR, "cannot open the store in %s: %s",
 			  ctx->config->store_dir, detail_or_strerror(r));

@@ -26,6 +26,16 @@ struct um_store;
 enum {
 	UM_STORE_READ = 0,       /* read only (status, list, show) */
 	UM_STORE_WRITE = 1 << 0, /* read and write */
+	/*
+	 * With UM_STORE_WRITE: a login's connection (pam_umgmt). It may
+	 * record failures and logins, burn tokens and set passwords, and is
+	 * refused (-EACCES) any change of what the snapshot shows (users'
+	 * names, ids, GECOS, homes and shells, groups, memberships), so it
+	 * needs no change log; and it leaves the checkpoint of its writes to
+	 * the next connection that is not a login's. Both keep a login's
+	 * store open and close cheap.
+	 */
+	UM_STORE_LOGIN = 1 << 1,
 };
 
 /*

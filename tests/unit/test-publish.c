@@ -571,25 +571,30 @@ static void test_patch_equals_full_build(void **state)
 
 /* Writes straight into the truth and bumps the generation, without
  * publishing: what a crash between commit and publish leaves. */
-static void commit_unpublished(struct fixture *f, const char *sql)
+/* Publishing fails until unblock_publish(): a directory where the publish
+ * lock goes. Changes still commit (and say the snapshot is behind), as
+ * after a crash between commit and publish. */
+static char *block_publish(struct fixture *f)
 {
-	sqlite3 *db = NULL;
-	char *all = um_asprintf("BEGIN IMMEDIATE; PRAGMA foreign_keys = ON; %s;"
-				"UPDATE meta SET value = value + 1 WHERE key = 'generation'; COMMIT",
-				sql);
+	char *lock = um_asprintf("%s/.publish.lock", f->store_dir);
 
-	assert_int_equal(sqlite3_open_v2(f->truth, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
-	if (sqlite3_exec(db, all, NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_close(db);
-	free(all);
+	assert_non_null(lock);
+	unlink(lock);
+	assert_int_equal(mkdir(lock, 0700), 0);
+	return lock;
+}
+
+static void unblock_publish(char *lock)
+{
+	assert_int_equal(rmdir(lock), 0);
+	free(lock);
 }
 
 static void test_patch_after_crash(void **state)
 {
 	struct fixture *f = *state;
+	struct um_user_spec spec = UM_USER_SPEC_INIT;
+	char *lock;
 	sqlite3 *db;
 
 	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
@@ -598,9 +603,14 @@ static void test_patch_after_crash(void **state)
 	assert_ok(um_group_add_member(f->s, "devs", "alice"));
 	mark_snapshot(f);
 	/* three commits that were never published */
-	commit_unpublished(f, "UPDATE users SET name = 'al' WHERE name = 'alice'");
-	commit_unpublished(f, "DELETE FROM group_members");
-	commit_unpublished(f, "UPDATE users SET full_name = 'Bob B' WHERE name = 'bob'");
+	lock = block_publish(f);
+	spec.rename = "al";
+	assert_errno(um_user_edit(f->s, "alice", &spec), -EIO);
+	assert_errno(um_group_remove_member(f->s, "devs", "al"), -EIO);
+	spec.rename = NULL;
+	spec.full_name = "Bob B";
+	assert_errno(um_user_edit(f->s, "bob", &spec), -EIO);
+	unblock_publish(lock);
 	assert_int_equal(t_status(f).published_generation + 3, t_status(f).generation);
 	assert_ok(um_store_publish(f->s));
 	assert_int_equal(t_status(f).published_generation, t_status(f).generation);
