@@ -9,11 +9,15 @@ static __thread char detail[512];
 
 int um_fail(int err, const char *fmt, ...)
 {
+	char buf[sizeof(detail)];
 	va_list ap;
 
+	/* Formatted aside first: an argument may be um_error_detail() itself
+	 * (a detail wrapped in a wider one). */
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	memcpy(detail, buf, sizeof(detail));
 	return err;
 }
 

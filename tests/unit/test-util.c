@@ -91,6 +91,18 @@ static void test_fail_returns_err_and_sets_detail(void **state)
 	assert_string_equal(um_error_detail(), "");
 }
 
+/* A detail may wrap the one before it (um_tx_commit does). */
+static void test_fail_wraps_its_own_detail(void **state)
+{
+	(void)state;
+	um_fail(-EIO, "cannot rename a to b");
+	assert_errno(um_fail(-EIO, "the change was saved, but not published (%s)",
+			     um_error_detail()),
+		     -EIO);
+	assert_string_equal(um_error_detail(),
+			    "the change was saved, but not published (cannot rename a to b)");
+}
+
 static void test_fail_truncates_long_detail(void **state)
 {
 	char big[2000];
@@ -195,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_parse_u64_table),
 		cmocka_unit_test(test_parse_u64_null),
 		cmocka_unit_test(test_fail_returns_err_and_sets_detail),
+		cmocka_unit_test(test_fail_wraps_its_own_detail),
 		cmocka_unit_test(test_fail_truncates_long_detail),
 		cmocka_unit_test(test_detail_is_thread_local),
 		cmocka_unit_test(test_strerror),
