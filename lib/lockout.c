@@ -75,7 +75,7 @@ int um_lockout_record_failure(struct um_store *s, const char *name, const char *
 	int64_t id, keep;
 	int r;
 
-	r = um_login_tx_begin(s);
+	r = um_login_tx_begin(s, false);
 	if (r < 0)
 		return r;
 	UM_TX_GUARD(s);
@@ -119,7 +119,7 @@ int um_login_record_success(struct um_store *s, const char *name, const char *se
 	int64_t id;
 	int r;
 
-	r = um_login_tx_begin(s);
+	r = um_login_tx_begin(s, false);
 	if (r < 0)
 		return r;
 	UM_TX_GUARD(s);

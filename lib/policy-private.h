@@ -11,8 +11,10 @@
 int um_policy_user_id(struct um_store *s, const char *name, int64_t *ret_id);
 
 /* BEGIN IMMEDIATE waiting at most UM_LOGIN_BUSY_TIMEOUT_MS: for the
- * writes a login makes. Returns 0, -EBUSY, -EIO, -EACCES. */
-int um_login_tx_begin(struct um_store *s);
+ * writes a login makes; durable as um_tx_begin_sync() says (false only
+ * for the last login and failure counts, never for a token or a
+ * password). Returns 0, -EBUSY, -EIO, -EACCES. */
+int um_login_tx_begin(struct um_store *s, bool durable);
 
 /*
  * Whether user user_id may use PAM service `service` (service.c): a

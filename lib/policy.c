@@ -33,12 +33,12 @@ int um_policy_user_id(struct um_store *s, const char *name, int64_t *ret_id)
 	return 0;
 }
 
-int um_login_tx_begin(struct um_store *s)
+int um_login_tx_begin(struct um_store *s, bool durable)
 {
 	int r;
 
 	sqlite3_busy_timeout(s->db, UM_LOGIN_BUSY_TIMEOUT_MS);
-	r = um_tx_begin(s);
+	r = um_tx_begin_sync(s, durable);
 	sqlite3_busy_timeout(s->db, UM_STORE_BUSY_TIMEOUT_MS);
 	return r;
 }

@@ -18,6 +18,7 @@ struct um_store {
 	char *actor;
 	int flags;
 	bool in_tx;
+	bool sync_relaxed; /* PRAGMA synchronous = NORMAL (um_tx_begin_sync) */
 };
 
 static inline void um_stmt_finalizep(sqlite3_stmt **st)
@@ -47,6 +48,11 @@ char *um_col_text(sqlite3_stmt *st, int col, bool null_ok);
 
 /* BEGIN IMMEDIATE. Returns 0, -EBUSY, -EIO, -EACCES (opened read-only). */
 int um_tx_begin(struct um_store *s);
+/* The same; with durable false, the commit is not fsynced (SQLite's
+ * synchronous = NORMAL: a power loss may forget it, never corrupt the
+ * store). Only for bookkeeping a login can afford to lose: the last login
+ * and failure counts. Every um_tx_begin() is durable again. */
+int um_tx_begin_sync(struct um_store *s, bool durable);
 /* COMMIT; with publish, bumps the generation first and publishes a new
  * snapshot after the commit. Returns 0 or an error (rolled back). */
 int um_tx_commit(struct um_store *s, bool publish);

@@ -215,6 +215,25 @@ static int login_authorizer(void *data, int action, const char *a1, const char *
 	}
 }
 
+/* See open_db(). */
+#define LOGIN_WAL_PAGES 32
+
+/*
+ * After a login's commit: once the WAL holds LOGIN_WAL_PAGES pages, copy
+ * them into the store and empty the WAL (TRUNCATE). A plain (PASSIVE)
+ * checkpoint would not do: the next login's connection rebuilds the WAL
+ * index from the file and cannot tell that the frames were copied, so the
+ * WAL would never start over and grow with every login. Best effort: a
+ * checkpoint that meets a reader is simply tried again after the next
+ * commit.
+ */
+static int login_wal_hook(void *data, sqlite3 *db, const char *name, int frames)
+{
+	if (frames >= LOGIN_WAL_PAGES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 static int open_db(struct um_store *s, bool create)
 {
 	int oflags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
@@ -231,12 +250,19 @@ static int open_db(struct um_store *s, bool create)
 		return um_db_error(s, rc, "open the store");
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, UM_STORE_BUSY_TIMEOUT_MS);
-	/* A login's close leaves its few WAL frames (and the WAL and shm
-	 * files) to the next checkpoint: SQLite's automatic one at 1000
-	 * pages, or the close of a umctl connection. Recreating both files
-	 * and checkpointing on every login cost a third of its store work. */
-	if (s->flags & UM_STORE_LOGIN)
+	/*
+	 * A login's connection neither checkpoints nor deletes the WAL when it
+	 * closes (each login would fsync the store and the next recreate the
+	 * -wal and -shm files), and empties the WAL as soon as it holds
+	 * LOGIN_WAL_PAGES pages instead of SQLite's 1000 (login_wal_hook): a
+	 * connection that opens alone rebuilds the WAL index by reading the
+	 * whole WAL, so a long WAL would cost every login. umctl's connections
+	 * checkpoint when they close, as before.
+	 */
+	if (s->flags & UM_STORE_LOGIN) {
 		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		sqlite3_wal_hook(s->db, login_wal_hook, NULL);
+	}
 	/* Deleted personal data is overwritten, not left in free pages,
 	 * whatever SQLite's compile-time default. */
 	return um_db_exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
@@ -388,10 +414,22 @@ const struct um_config *um_store_config(const struct um_store *s)
 
 int um_tx_begin(struct um_store *s)
 {
+	return um_tx_begin_sync(s, true);
+}
+
+int um_tx_begin_sync(struct um_store *s, bool durable)
+{
 	int r;
 
 	if (!(s->flags & UM_STORE_WRITE))
 		return um_fail(-EACCES, "the store was opened read-only");
+	if (durable == s->sync_relaxed) {
+		r = um_db_exec(s, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+			       "start a change");
+		if (r < 0)
+			return r;
+		s->sync_relaxed = !durable;
+	}
 	r = um_db_exec(s, "BEGIN IMMEDIATE", "start a change");
 	if (r < 0)
 		return r;

@@ -189,7 +189,7 @@ static int redeem(struct um_store *s, const char *name, const char *hash)
 	int64_t id, tid, now = um_now();
 	int r, rc;
 
-	r = um_login_tx_begin(s);
+	r = um_login_tx_begin(s, true);
 	if (r < 0)
 		return r;
 	UM_TX_GUARD(s);

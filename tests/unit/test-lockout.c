@@ -219,6 +219,54 @@ static void test_busy(void **state)
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 0);
 }
 
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/*
+ * Logins, each in a connection of its own as pam_umgmt opens them
+ * (UM_STORE_LOGIN: no checkpoint when it closes), each writing its record:
+ * the WAL is emptied every few dozen pages instead of growing (a login's
+ * connection reads the whole WAL when it opens), and every record is there.
+ */
+static void test_login_connections_keep_the_wal_short(void **state)
+{
+	struct fixture *f = *state;
+	char *wal = um_asprintf("%s-wal", f->truth);
+	struct um_user *u = NULL;
+	off_t biggest = 0;
+
+	assert_non_null(wal);
+	for (int i = 0; i < 300; i++) {
+		char host[32];
+
+		t_store_reopen(f, UM_STORE_WRITE | UM_STORE_LOGIN);
+		snprintf(host, sizeof(host), "192.0.2.%d", i % 250);
+		fail_at(f, "bob", T0 + 2 * i);
+		assert_ok(um_login_record_success(f->s, "alice", "sshd", host, T0 + 2 * i + 1, true));
+		um_store_close(f->s);
+		f->s = NULL;
+		if (file_size(wal) > biggest)
+			biggest = file_size(wal);
+	}
+	/* 32 pages and the commit that crossed the mark, never hundreds */
+	assert_true(biggest > 0);
+	assert_true(biggest < 64 * 4096);
+	t_store_reopen(f, UM_STORE_WRITE);
+	assert_ok(um_user_get(f->s, "alice", &u));
+	assert_int_equal(u->last_login_at, T0 + 599);
+	assert_string_equal(u->last_login_host, "192.0.2.49");
+	um_user_free(u);
+	/* all of bob's failures: 10 minutes apart at most, none pruned */
+	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures WHERE user_id = "
+				    "(SELECT id FROM users WHERE name = 'bob')"),
+			 300);
+	free(wal);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, t_teardown)
@@ -230,6 +278,7 @@ int main(void)
 		T(test_prune),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, t_teardown),
 		T(test_busy),
+		T(test_login_connections_keep_the_wal_short),
 	};
 
 	t_tz("UTC");
