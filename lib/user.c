@@ -65,6 +65,9 @@ static const char sql_user_by_name[] =
 	"WHERE u.name = :name";
 static const char sql_users_all[] =
 	"SELECT " USER_COLUMNS " FROM users u LEFT JOIN groups g ON g.id = u.group_id\n"
+	"WHERE (NOT :pending OR u.approved = 0)\n"
+	"  AND (:today IS NULL OR EXISTS (SELECT 1 FROM absences a WHERE a.user_id = u.id\n"
+	"    AND a.starts_on <= :today AND (a.ends_on IS NULL OR a.ends_on >= :today)))\n"
 	"ORDER BY u.uid";
 static const char sql_user_groups[] =
 	"SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id\n"
@@ -115,13 +118,13 @@ static int user_from_row(sqlite3_stmt *st, struct um_user **ret)
 	return 0;
 }
 
-static int load_groups(struct um_store *s, struct um_user *u)
+/* u's supplementary groups, through st (sql_user_groups, prepared by the
+ * caller: a listing reuses it for every user). */
+static int load_groups(struct um_store *s, sqlite3_stmt *st, struct um_user *u)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = um_db_prepare(s, sql_user_groups, &st), rc;
+	int rc;
 
-	if (r < 0)
-		return r;
+	sqlite3_reset(st);
 	um_bind_int(st, ":id", u->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **nv = realloc(u->groups, (u->n_groups + 1) * sizeof(*nv));
@@ -154,7 +157,12 @@ int um_user_get(struct um_store *s, const char *name, struct um_user **ret)
 	r = user_from_row(st, &u);
 	if (r < 0)
 		return r;
-	r = load_groups(s, u);
+	sqlite3_finalize(st);
+	st = NULL;
+	r = um_db_prepare(s, sql_user_groups, &st);
+	if (r < 0)
+		return r;
+	r = load_groups(s, st, u);
 	if (r < 0)
 		return r;
 	*ret = UM_TAKE_PTR(u);
@@ -163,27 +171,43 @@ int um_user_get(struct um_store *s, const char *name, struct um_user **ret)
 
 int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct um_user **v = NULL;
-	size_t n = 0;
-	int r, rc;
+	return um_user_list_filtered(s, 0, NULL, ret, ret_n);
+}
 
+int um_user_list_filtered(struct um_store *s, unsigned filter, const char *today,
+			  struct um_user ***ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL, *groups = NULL;
+	struct um_user **v = NULL;
+	size_t n = 0, cap = 0;
+	int r, rc = SQLITE_DONE;
+
+	if ((filter & UM_USER_LIST_ABSENT) && !today)
+		return -EINVAL;
 	r = um_db_prepare(s, sql_users_all, &st);
+	if (r >= 0)
+		r = um_db_prepare(s, sql_user_groups, &groups);
 	if (r < 0)
 		return r;
+	um_bind_int(st, ":pending", !!(filter & UM_USER_LIST_PENDING));
+	um_bind_text(st, ":today", filter & UM_USER_LIST_ABSENT ? today : NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct um_user **nv = realloc(v, (n + 1) * sizeof(*nv));
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct um_user **nv = realloc(v, nc * sizeof(*nv));
 
-		if (!nv) {
-			r = -ENOMEM;
-			break;
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = nc;
 		}
-		v = nv;
 		r = user_from_row(st, &v[n]);
 		if (r < 0)
 			break;
 		n++;
-		r = load_groups(s, v[n - 1]);
+		r = load_groups(s, groups, v[n - 1]);
 		if (r < 0)
 			break;
 	}

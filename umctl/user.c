@@ -139,21 +139,27 @@ int umctl_cmd_user_add(struct umctl_cmd *cmd)
 	return 0;
 }
 
-/* user list [--pending] [--absent]: both filters together mean both. */
+/* user list [--pending] [--absent]: both filters together mean both. The
+ * store selects the users; only the absent ones listed are asked until
+ * when. */
 int umctl_cmd_user_list(struct umctl_cmd *cmd)
 {
 	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	bool pending = umctl_flag(cmd, "pending"), absent = umctl_flag(cmd, "absent");
 	time_t now = time(NULL);
 	struct um_user **v = NULL;
-	char *until = NULL;
+	char today[11], *until = NULL;
 	size_t n = 0;
 	int r;
 
 	r = umctl_open_store(cmd, UM_STORE_READ, &s, "list users");
 	if (r)
 		return r;
-	r = UM_CALL(um_user_list(s, &v, &n));
+	um_today(now, today);
+	r = UM_CALL(um_user_list_filtered(s,
+					  (pending ? UM_USER_LIST_PENDING : 0) |
+						  (absent ? UM_USER_LIST_ABSENT : 0),
+					  today, &v, &n));
 	if (r < 0)
 		return umctl_fail(r, "list users");
 	/* Every absence is looked up before anything is printed. */
@@ -164,25 +170,16 @@ int umctl_cmd_user_list(struct umctl_cmd *cmd)
 			return umctl_fail(-ENOMEM, "list users");
 		}
 		for (size_t i = 0; i < n; i++) {
-			if (pending && v[i]->approved)
-				continue;
 			r = UM_CALL(um_user_absent_until(s, v[i]->name, now, until + 11 * i));
 			if (r < 0) {
 				free(until);
 				um_user_list_free(v, n);
 				return umctl_fail(r, "list users");
 			}
-			/* "-" marks "not absent": a real until is a date or "" */
-			if (r == 0)
-				strcpy(until + 11 * i, "-");
 		}
 	}
 	out_list_begin(absent ? absent_columns : pending ? pending_columns : user_columns);
 	for (size_t i = 0; i < n; i++) {
-		if (pending && v[i]->approved)
-			continue;
-		if (absent && !strcmp(until + 11 * i, "-"))
-			continue;
 		out_item_begin();
 		emit_user(v[i]);
 		if (absent)

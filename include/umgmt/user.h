@@ -106,6 +106,21 @@ int um_user_get(struct um_store *s, const char *name, struct um_user **ret);
 /* All users ordered by uid. Returns 0, -EIO, -ENOMEM. */
 int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n);
 
+enum {
+	UM_USER_LIST_PENDING = 1 << 0, /* waiting for approval */
+	UM_USER_LIST_ABSENT = 1 << 1,  /* in an absence window on the local date today */
+};
+
+/*
+ * The users that every filter flag given selects (all when 0), ordered by
+ * uid, selected by the store (a site of a million users lists its few
+ * pending ones without loading the rest). today is the local date
+ * ("YYYY-MM-DD", um_today()) for UM_USER_LIST_ABSENT. Returns 0, -EIO,
+ * -ENOMEM.
+ */
+int um_user_list_filtered(struct um_store *s, unsigned filter, const char *today,
+			  struct um_user ***ret, size_t *ret_n);
+
 /*
  * Sets the password of name (the policy of um_password_check_policy() is
  * checked) and revokes any unused activation or reset token of theirs.

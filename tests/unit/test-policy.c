@@ -459,6 +459,49 @@ static void test_approval(void **state)
 	assert_decision(f, "carol", "login", NOW, UM_ALLOW, "", NULL);
 }
 
+static void expect_list(struct fixture *f, unsigned filter, const char *today, const char *want)
+{
+	struct um_user **v = NULL;
+	size_t n = 0;
+	char got[256] = "";
+
+	assert_ok(um_user_list_filtered(f->s, filter, today, &v, &n));
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(got, " ");
+		strcat(got, v[i]->name);
+	}
+	um_user_list_free(v, n);
+	assert_string_equal(got, want);
+}
+
+/* The store selects pending and absent users (umctl user list --pending,
+ * --absent), in uid order; both flags mean both. */
+static void test_list_filtered(void **state)
+{
+	struct fixture *f = *state;
+
+	t_add_user(f, "bob");
+	t_add_user(f, "carol");
+	t_add_user(f, "dave");
+	assert_ok(um_user_set_approved(f->s, "bob", false));
+	assert_ok(um_user_set_approved(f->s, "dave", false));
+	assert_ok(um_user_add_absence(f->s, "carol", "2026-06-10", "2026-06-15", NULL));
+	assert_ok(um_user_add_absence(f->s, "dave", "2026-06-16", NULL, NULL));
+	assert_ok(um_user_add_absence(f->s, "alice", "2026-01-01", "2026-01-31", NULL));
+
+	expect_list(f, 0, NULL, "alice bob carol dave");
+	expect_list(f, UM_USER_LIST_PENDING, NULL, "bob dave");
+	/* windows are inclusive local dates */
+	expect_list(f, UM_USER_LIST_ABSENT, "2026-06-15", "carol");
+	expect_list(f, UM_USER_LIST_ABSENT, "2026-06-16", "dave");
+	expect_list(f, UM_USER_LIST_ABSENT, "2026-06-09", "");
+	expect_list(f, UM_USER_LIST_ABSENT, "2099-01-01", "dave");
+	expect_list(f, UM_USER_LIST_ABSENT | UM_USER_LIST_PENDING, "2026-06-16", "dave");
+	expect_list(f, UM_USER_LIST_ABSENT | UM_USER_LIST_PENDING, "2026-06-15", "");
+	assert_errno(um_user_list_filtered(f->s, UM_USER_LIST_ABSENT, NULL, NULL, NULL), -EINVAL);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, t_teardown)
@@ -474,6 +517,7 @@ int main(void)
 		T(test_absence_input),
 		T(test_absence_windows),
 		T(test_must_change),
+		T(test_list_filtered),
 		cmocka_unit_test_setup_teardown(test_approval, setup_approval, t_teardown),
 	};
 
