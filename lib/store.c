@@ -224,13 +224,19 @@ static int login_authorizer(void *data, int action, const char *a1, const char *
  * checkpoint would not do: the next login's connection rebuilds the WAL
  * index from the file and cannot tell that the frames were copied, so the
  * WAL would never start over and grow with every login. Best effort: a
- * checkpoint that meets a reader is simply tried again after the next
- * commit.
+ * checkpoint that meets another connection is simply tried again after
+ * the next commit.
  */
 static int login_wal_hook(void *data, sqlite3 *db, const char *name, int frames)
 {
-	if (frames >= LOGIN_WAL_PAGES)
-		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (frames < LOGIN_WAL_PAGES)
+		return SQLITE_OK;
+	/* Never wait for it: a TRUNCATE checkpoint waits for other writers
+	 * and readers through the busy handler, and a login must not wait
+	 * behind a long umctl transaction. */
+	sqlite3_busy_timeout(db, 0);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(db, UM_STORE_BUSY_TIMEOUT_MS);
 	return SQLITE_OK;
 }
 

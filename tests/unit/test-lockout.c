@@ -267,6 +267,38 @@ static void test_login_connections_keep_the_wal_short(void **state)
 	free(wal);
 }
 
+/* A reader (umctl listing users) keeps the WAL from being emptied: the
+ * logins that would empty it do not wait for the reader, they leave it to
+ * a later login. */
+static void test_login_wal_checkpoint_never_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec start;
+	sqlite3 *reader = NULL;
+	struct um_user *u = NULL;
+
+	t_store_reopen(f, UM_STORE_WRITE | UM_STORE_LOGIN);
+	assert_int_equal(sqlite3_open_v2(f->truth, &reader, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM users", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int i = 0; i < 80; i++) {
+		char host[32];
+
+		snprintf(host, sizeof(host), "192.0.2.%d", i);
+		assert_ok(um_login_record_success(f->s, "alice", "sshd", host, T0 + i, true));
+	}
+	/* loosely: 80 small commits, no 5 s busy wait among them */
+	assert_true(t_elapsed(&start) < 3.0);
+	sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(reader);
+	assert_ok(um_user_get(f->s, "alice", &u));
+	assert_string_equal(u->last_login_host, "192.0.2.79");
+	um_user_free(u);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, t_teardown)
@@ -279,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_off, setup_off, t_teardown),
 		T(test_busy),
 		T(test_login_connections_keep_the_wal_short),
+		T(test_login_wal_checkpoint_never_waits),
 	};
 
 	t_tz("UTC");
