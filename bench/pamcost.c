@@ -16,7 +16,8 @@
  * prints the medians and their difference: what the module adds to the
  * verify (config, store open, checks, the conversation). Use the minimum
  * Argon2 cost in the config (argon2_ops = 1, argon2_mem_kib = 8) so that the
- * verify does not drown the rest. Not built by the Makefile.
+ * verify does not drown the rest. bench/pam.sh (make bench) builds it and
+ * makes such a store and service file; not built by the Makefile.
  */
 #include <security/pam_appl.h>
 #include <sqlite3.h>

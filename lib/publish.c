@@ -255,7 +255,7 @@ static void names_done(struct names *nm)
 }
 
 /* ------------------------------------------------------------------------
- * snapshot content — shared with the NSS engineer
+ * snapshot content — what the NSS module reads (directory-schema.h)
  *
  * What each snapshot table holds, defined once, as an INSERT ... SELECT
  * over the truth. The full build and the patch (copy-and-patch, below)

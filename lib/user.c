@@ -183,7 +183,7 @@ int um_user_list_filtered(struct um_store *s, unsigned filter, const char *today
 	int r, rc = SQLITE_DONE;
 
 	if ((filter & UM_USER_LIST_ABSENT) && !today)
-		return -EINVAL;
+		return um_fail(-EINVAL, "listing absent users needs today's date");
 	r = um_db_prepare(s, sql_users_all, &st);
 	if (r >= 0)
 		r = um_db_prepare(s, sql_user_groups, &groups);
