@@ -36,8 +36,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: publish-time CONFIG USER [REPS]\n");
 		return 64;
 	}
-	if (um_config_load(argv[1], &cfg) < 0 || um_store_open(cfg, UM_STORE_WRITE, &s) < 0) {
-		fprintf(stderr, "publish-time: %s\n", um_error_detail());
+	int r;
+
+	if ((r = um_config_load(argv[1], &cfg)) < 0 ||
+	    (r = um_store_open(cfg, UM_STORE_WRITE, &s)) < 0) {
+		fprintf(stderr, "publish-time: %s\n", um_error_text(r));
 		return 1;
 	}
 	snapshot = um_config_store_path(cfg, UM_DIRECTORY_FILE);
@@ -51,15 +54,15 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "Bench Mark %d", i);
 		spec.full_name = name;
 		t0 = now_s();
-		if (um_user_edit(s, argv[2], &spec) < 0) {
-			fprintf(stderr, "publish-time: edit: %s\n", um_error_detail());
+		if ((r = um_user_edit(s, argv[2], &spec)) < 0) {
+			fprintf(stderr, "publish-time: edit: %s\n", um_error_text(r));
 			return 1;
 		}
 		if (full)
 			unlink(snapshot);
 		t1 = now_s();
-		if (um_store_publish(s) < 0) {
-			fprintf(stderr, "publish-time: publish: %s\n", um_error_detail());
+		if ((r = um_store_publish(s)) < 0) {
+			fprintf(stderr, "publish-time: publish: %s\n", um_error_text(r));
 			return 1;
 		}
 		t2 = now_s();

@@ -372,7 +372,7 @@ static int line_wrap(int err, const char *path, size_t line)
 {
 	char msg[512];
 
-	snprintf(msg, sizeof(msg), "%s", um_error_detail()[0] ? um_error_detail() : um_strerror(err));
+	snprintf(msg, sizeof(msg), "%s", um_error_text(err));
 	return um_fail(err, "%s:%zu: %s", path, line, msg);
 }
 
@@ -419,7 +419,7 @@ static int load_local(const char *path, char **ret_data, struct strmap *names, s
 
 	r = read_whole(path, ret_data, &len);
 	if (r == -ENOENT) {
-		um_error_clear();
+		um_error_forget(r);
 		return 0;
 	}
 	if (r < 0)

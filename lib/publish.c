@@ -509,7 +509,7 @@ out:
 			  "  AND (SELECT count(*) FROM (SELECT 1 FROM dir_changes WHERE gen > :gen\n"
 			  "    LIMIT " UM_STR(PATCH_MAX_KEYS) " + 1)) <= " UM_STR(PATCH_MAX_KEYS),
 			  &st) < 0) {
-		um_error_clear();
+		um_error_forget(0);
 		return false;
 	}
 	um_bind_int(st, ":gen", gen);
@@ -639,7 +639,7 @@ static void trim_log(struct um_store *s, int64_t gen)
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	sqlite3_busy_timeout(s->db, UM_STORE_BUSY_TIMEOUT_MS);
-	um_error_clear();
+	um_error_forget(0);
 }
 
 static int fsync_path(const char *path, int flags)
@@ -692,7 +692,7 @@ int um_publish(struct um_store *s)
 		if (copy_snapshot(s->directory_path, fd) >= 0)
 			r = fill(s, tmp, true, &gen);
 		if (r < 0)
-			um_error_clear();
+			um_error_forget(r);
 		if (r <= 0 && ftruncate(fd, 0) < 0)
 			r = um_fail(-EIO, "cannot truncate %s: %s", tmp, strerror(errno));
 		else if (r < 0)

@@ -477,7 +477,7 @@ int um_tx_commit(struct um_store *s, bool publish)
 	if (r < 0)
 		return um_fail(r,
 			       "the change was saved, but the directory snapshot could not be published (%s); 'umctl status' publishes it again",
-			       um_error_detail()[0] ? um_error_detail() : um_strerror(r));
+			       um_error_text(r));
 	return 0;
 }
 
@@ -639,7 +639,7 @@ int um_alloc_id(struct um_store *s, const char *kind, uint32_t *ret)
 		if (r != -EEXIST && r != -EPERM)
 			return r;
 	}
-	um_error_clear();
+	um_error_forget(0);
 	if (cand > max)
 		return um_fail(-ENOSPC, "no free %s left in the configured range %u-%u",
 			       both ? "id" : kind, min, max);

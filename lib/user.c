@@ -688,7 +688,7 @@ static void rehash(struct um_store *s, int64_t id, const char *password)
 		um_tx_commit(s, false);
 out:
 	explicit_bzero(hash, sizeof(hash));
-	um_error_clear();
+	um_error_forget(0);
 }
 
 int um_user_authenticate(struct um_store *s, const char *name, const char *password)

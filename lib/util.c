@@ -5,11 +5,19 @@
 
 #include "umgmt/common.h"
 
-static __thread char detail[512];
+/*
+ * The detail of the last failure in this thread, kept together with the
+ * error it explains: um_error_detail(err) gives it only for that err, so a
+ * front end can never show the reason of an earlier, different failure.
+ */
+static __thread struct {
+	int err;
+	char text[512];
+} detail;
 
 int um_fail(int err, const char *fmt, ...)
 {
-	char buf[sizeof(detail)];
+	char buf[sizeof(detail.text)];
 	va_list ap;
 
 	/* Formatted aside first: an argument may be um_error_detail() itself
@@ -17,18 +25,28 @@ int um_fail(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	memcpy(detail, buf, sizeof(detail));
+	memcpy(detail.text, buf, sizeof(detail.text));
+	detail.err = err;
 	return err;
 }
 
-const char *um_error_detail(void)
+const char *um_error_detail(int err)
 {
-	return detail;
+	return err < 0 && detail.err == err ? detail.text : "";
 }
 
-void um_error_clear(void)
+const char *um_error_text(int err)
 {
-	detail[0] = '\0';
+	const char *d = um_error_detail(err);
+
+	return *d ? d : um_strerror(err);
+}
+
+int um_error_forget(int err)
+{
+	detail.err = 0;
+	detail.text[0] = '\0';
+	return err;
 }
 
 const char *um_strerror(int err)

@@ -131,7 +131,6 @@ static int check_account(struct umpam *ctx, const struct um_user *u)
 	if (r != PAM_SUCCESS)
 		return r;
 
-	um_error_clear();
 	err = um_account_decide(ctx->store, u->name, ctx->service_item, time(NULL), &d);
 	r = umpam_code(ctx, err, UMPAM_STEP_LOOKUP);
 	if (r != PAM_SUCCESS) {
@@ -190,7 +189,6 @@ UMPAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const
 		return r;
 	}
 
-	um_error_clear();
 	err = um_user_get(ctx.store, ctx.user, &u);
 	r = umpam_code(&ctx, err, UMPAM_STEP_LOOKUP);
 	if (r == PAM_USER_UNKNOWN) {

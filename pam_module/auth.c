@@ -64,7 +64,6 @@ static void record_failure(struct umpam *ctx, time_t now)
 {
 	int err;
 
-	um_error_clear();
 	err = um_lockout_record_failure(ctx->store, ctx->user, ctx->service_item,
 					ctx->rhost_item, now);
 	if (err == -EBUSY)
@@ -80,7 +79,6 @@ static void record_success(struct umpam *ctx, time_t now)
 {
 	int err;
 
-	um_error_clear();
 	err = um_login_record_success(ctx->store, ctx->user, ctx->service_item,
 				      ctx->rhost_item, now, true);
 	if (err == -EBUSY)
@@ -101,7 +99,6 @@ static int verify(struct umpam *ctx, const char *password, bool *ret_token)
 	int err, terr;
 
 	*ret_token = false;
-	um_error_clear();
 	err = um_user_authenticate(ctx->store, ctx->user, password);
 	if (err != -EACCES && err != -ESRCH)
 		return err;
@@ -151,7 +148,6 @@ UMPAM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, co
 	 * even the right one, so a guesser learns nothing. The same Argon2id
 	 * work is spent all the same. */
 	now = time(NULL);
-	um_error_clear();
 	err = um_lockout_status(ctx.store, ctx.user, now, &lock);
 	if ((err == 0 && lock.locked) || (err < 0 && err != -ESRCH)) {
 		um_password_dummy_verify(ctx.config, password);

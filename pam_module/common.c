@@ -80,14 +80,6 @@ bool umpam_user_is_local(struct umpam *ctx)
 	return true;
 }
 
-/* The detail sentence of the core's last failure, or the errno's text. */
-static const char *detail_or_strerror(int err)
-{
-	const char *d = um_error_detail();
-
-	return d && *d ? d : um_strerror(err);
-}
-
 int umpam_open_store(struct umpam *ctx, int flags)
 {
 	_cleanup_free_ char *actor = NULL;
@@ -98,20 +90,18 @@ int umpam_open_store(struct umpam *ctx, int flags)
 		return umpam_code(ctx, -EINVAL, UMPAM_STEP_STORE);
 	}
 
-	um_error_clear();
 	r = um_config_load(ctx->config_path, &ctx->config);
 	if (r < 0) {
 		umpam_log(ctx, LOG_ERR, "cannot load configuration %s: %s",
 			  ctx->config_path ? ctx->config_path : UM_CONFIG_PATH,
-			  detail_or_strerror(r));
+			  um_error_text(r));
 		return umpam_code(ctx, r, UMPAM_STEP_STORE);
 	}
 
-	um_error_clear();
 	r = um_store_open(ctx->config, flags | UM_STORE_LOGIN, &ctx->store);
 	if (r < 0) {
 		umpam_log(ctx, LOG_ERR, "cannot open the store in %s: %s",
-			  ctx->config->store_dir, detail_or_strerror(r));
+			  ctx->config->store_dir, um_error_text(r));
 		return umpam_code(ctx, r, UMPAM_STEP_STORE);
 	}
 

@@ -106,7 +106,6 @@ static int prelim_check(struct umpam *ctx)
 	r = umpam_open_store(ctx, UM_STORE_READ);
 	if (r != PAM_SUCCESS)
 		return r;
-	um_error_clear();
 	r = umpam_code(ctx, um_user_get(ctx->store, ctx->user, &u), UMPAM_STEP_LOOKUP);
 	if (r == PAM_USER_UNKNOWN)
 		umpam_debug(ctx, "password: not a umgmt user");
@@ -116,12 +115,9 @@ static int prelim_check(struct umpam *ctx)
 /* Tells the user why the new password was not stored, and logs it. */
 static void report_failure(struct umpam *ctx, const char *name, int err)
 {
-	const char *d;
-
 	switch (err) {
 	case -EINVAL:
-		d = um_error_detail();
-		umpam_say(ctx, PAM_ERROR_MSG, "%s", d && *d ? d : um_strerror(err));
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", um_error_text(err));
 		umpam_log(ctx, LOG_NOTICE, "password change for %s refused by the policy; "
 			  "service=%s", name, ctx->service);
 		break;
@@ -152,10 +148,8 @@ static int redeem_token(struct umpam *ctx, const struct um_user *u)
 	if (r != PAM_SUCCESS)
 		return r;
 
-	um_error_clear();
 	err = um_password_check_policy(um_store_config(ctx->store), u->name, new);
 	if (err == 0) {
-		um_error_clear();
 		err = um_token_redeem(ctx->store, u->name, new);
 	}
 	r = umpam_code(ctx, err, UMPAM_STEP_SET_PASSWORD);
@@ -184,7 +178,6 @@ static int update_password(struct umpam *ctx)
 	r = umpam_open_store(ctx, UM_STORE_WRITE);
 	if (r != PAM_SUCCESS)
 		return r;
-	um_error_clear();
 	err = um_user_get(ctx->store, ctx->user, &u);
 	r = umpam_code(ctx, err, UMPAM_STEP_LOOKUP);
 	if (r == PAM_USER_UNKNOWN)
@@ -199,7 +192,6 @@ static int update_password(struct umpam *ctx)
 		r = get_item_or_ask(ctx, PAM_OLDAUTHTOK, CURRENT_PROMPT, &old);
 		if (r != PAM_SUCCESS)
 			return r;
-		um_error_clear();
 		err = um_user_authenticate(ctx->store, u->name, old);
 		/* The one-time token stands for the current password here too:
 		 * sshd's password method does not change an expired password
@@ -225,10 +217,8 @@ static int update_password(struct umpam *ctx)
 	 * keeps "the password is refused" apart from "it could not be
 	 * stored". Storing it also lifts a forced change
 	 * (umctl user passwd --expire). */
-	um_error_clear();
 	err = um_password_check_policy(um_store_config(ctx->store), u->name, new);
 	if (err == 0) {
-		um_error_clear();
 		err = um_user_set_password(ctx->store, u->name, new);
 	}
 	r = umpam_code(ctx, err, UMPAM_STEP_SET_PASSWORD);

@@ -19,7 +19,6 @@ static void record_login(struct umpam *ctx)
 {
 	int err;
 
-	um_error_clear();
 	/* Not verified by our auth (an SSH key, su by root): the failures
 	 * stay, so a key login cannot reset a password guesser's count. */
 	err = um_login_record_success(ctx->store, ctx->user, ctx->service_item,
@@ -49,7 +48,6 @@ static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, b
 	r = umpam_open_store(&ctx, opening ? UM_STORE_WRITE : UM_STORE_READ);
 	if (r != PAM_SUCCESS)
 		return r;
-	um_error_clear();
 	err = um_user_get(ctx.store, ctx.user, &u);
 	r = umpam_code(&ctx, err, UMPAM_STEP_LOOKUP);
 	if (r == PAM_USER_UNKNOWN)

@@ -79,15 +79,13 @@ static void print_line(const char *prefix, const char *what, const char *reason)
 int umctl_fail(int err, const char *what_fmt, ...)
 {
 	_cleanup_free_ char *what = NULL;
-	const char *reason = um_error_detail();
+	const char *reason = um_error_text(err);
 	va_list ap;
 
 	va_start(ap, what_fmt);
 	if (vasprintf(&what, what_fmt, ap) < 0)
 		what = NULL;
 	va_end(ap);
-	if (!reason || !*reason)
-		reason = um_strerror(err);
 	print_line("cannot ", what ? what : "do that", reason);
 	return umctl_exit_code(UMCTL_PHASE_RUN, err);
 }
@@ -153,7 +151,6 @@ int umctl_open_store(struct umctl_cmd *cmd, int flags, struct um_store **ret, co
 	struct um_store *s = NULL;
 	int r;
 
-	um_error_clear();
 	r = um_store_open(cmd->config, flags, &s);
 	if (r == -ENOENT) {
 		truth = um_config_store_path(cmd->config, UM_TRUTH_FILE);
@@ -162,11 +159,8 @@ int umctl_open_store(struct umctl_cmd *cmd, int flags, struct um_store **ret, co
 				       truth ? truth : cmd->config->store_dir);
 	}
 	if (r < 0) {
-		const char *reason = um_error_detail();
-
 		return umctl_fail_code(umctl_exit_code(UMCTL_PHASE_STORE, r), what,
-				       "the store is unusable: %s",
-				       reason && *reason ? reason : um_strerror(r));
+				       "the store is unusable: %s", um_error_text(r));
 	}
 	if (flags & UM_STORE_WRITE) {
 		actor = actor_name();

@@ -19,7 +19,7 @@ static void emit_group(const struct um_group *g)
 /* Checks a group name argument; returns 0 or the exit code. */
 static int check_group_name(const char *name, const char *what)
 {
-	int r = UM_CALL(um_check_name("group name", name));
+	int r = um_check_name("group name", name);
 
 	return r < 0 ? umctl_fail(r, "%s", what) : 0;
 }
@@ -55,7 +55,7 @@ int umctl_cmd_group_add(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_group_add(s, name, id, description, &g));
+	r = um_group_add(s, name, id, description, &g);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	out_record_begin();
@@ -74,7 +74,7 @@ int umctl_cmd_group_list(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_READ, &s, "list groups");
 	if (r)
 		return r;
-	r = UM_CALL(um_group_list(s, &v, &n));
+	r = um_group_list(s, &v, &n);
 	if (r < 0)
 		return umctl_fail(r, "list groups");
 	out_list_begin(group_columns);
@@ -105,7 +105,7 @@ int umctl_cmd_group_show(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_READ, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_group_get(s, name, &g));
+	r = um_group_get(s, name, &g);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	out_record_begin();
@@ -130,7 +130,7 @@ int umctl_cmd_group_delete(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_group_delete(s, name));
+	r = um_group_delete(s, name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	return 0;
@@ -169,7 +169,7 @@ static int change_members(struct umctl_cmd *cmd, bool add)
 	if (r)
 		return r;
 	for (int i = 0; i < n; i++) {
-		r = UM_CALL(um_check_name("user name", users[i]));
+		r = um_check_name("user name", users[i]);
 		if (r < 0)
 			return umctl_fail(r, "%s", what);
 		for (int j = 0; j < i; j++)
@@ -181,13 +181,13 @@ static int change_members(struct umctl_cmd *cmd, bool add)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_group_get(s, group, &g));
+	r = um_group_get(s, group, &g);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	for (int i = 0; i < n; i++) {
 		_cleanup_(um_user_freep) struct um_user *u = NULL;
 
-		r = UM_CALL(um_user_get(s, users[i], &u));
+		r = um_user_get(s, users[i], &u);
 		if (r < 0)
 			return umctl_fail(r, "%s", what);
 		if (add && is_member(g, users[i]))
@@ -199,8 +199,8 @@ static int change_members(struct umctl_cmd *cmd, bool add)
 	}
 
 	for (int i = 0; i < n; i++) {
-		r = add ? UM_CALL(um_group_add_member(s, group, users[i])) :
-			  UM_CALL(um_group_remove_member(s, group, users[i]));
+		r = add ? um_group_add_member(s, group, users[i]) :
+			  um_group_remove_member(s, group, users[i]);
 		if (r < 0) {
 			int code = umctl_fail(r, "%s user '%s' %s group '%s'",
 					      add ? "add" : "remove", users[i],

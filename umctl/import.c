@@ -20,10 +20,10 @@ int umctl_cmd_import(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, "import");
 	if (r)
 		return r;
-	r = UM_CALL(um_import(s, passwd, group, &res));
+	r = um_import(s, passwd, group, &res);
 	/* The store is open: a missing file can only be an input file. */
 	if (r == -ENOENT)
-		return umctl_fail_code(UMCTL_EX_IOERR, "import", "%s", um_error_detail());
+		return umctl_fail_code(UMCTL_EX_IOERR, "import", "%s", um_error_text(r));
 	if (r < 0)
 		return umctl_fail(r, "import");
 	out_record_begin();

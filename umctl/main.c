@@ -415,12 +415,12 @@ static int load_config(struct umctl_cmd *cmd)
 {
 	int r;
 
-	r = UM_CALL(um_config_load(cmd->config_path, &cmd->config));
+	r = um_config_load(cmd->config_path, &cmd->config);
 	if (r < 0) {
-		const char *detail = um_error_detail();
+		const char *detail = um_error_detail(r);
 		const char *path = cmd->config_path ? cmd->config_path : UM_CONFIG_PATH;
 
-		if (detail && *detail)
+		if (*detail)
 			return umctl_fail_code(umctl_exit_code(UMCTL_PHASE_CONFIG, r),
 					       "load the configuration", "%s", detail);
 		return umctl_fail_code(umctl_exit_code(UMCTL_PHASE_CONFIG, r),

@@ -173,7 +173,7 @@ int umctl_read_password(bool from_stdin, const struct um_config *cfg, const char
 		return read_result_fail(rr, what);
 	}
 	/* Say what is wrong with it before asking to type it again. */
-	r = UM_CALL(um_password_check_policy(cfg, user, buf));
+	r = um_password_check_policy(cfg, user, buf);
 	if (r < 0) {
 		explicit_bzero(buf, size);
 		return umctl_fail(r, "%s", what);

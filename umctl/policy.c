@@ -25,13 +25,13 @@ static int change_user(struct umctl_cmd *cmd, const char *verb, user_change fn)
 	what = um_asprintf("%s user '%s'", verb, name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "%s user", verb);
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(fn(s, name));
+	r = fn(s, name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	return 0;
@@ -104,7 +104,7 @@ int umctl_cmd_user_absence(struct umctl_cmd *cmd)
 		       um_asprintf("add an absence of user '%s'", name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "change an absence");
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	if (from && um_parse_date(from, NULL, NULL, NULL) < 0)
@@ -121,8 +121,8 @@ int umctl_cmd_user_absence(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = clear ? UM_CALL(um_user_clear_absences(s, name)) :
-		    UM_CALL(um_user_add_absence(s, name, from, until, reason));
+	r = clear ? um_user_clear_absences(s, name) :
+		    um_user_add_absence(s, name, from, until, reason);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	return 0;
@@ -160,7 +160,7 @@ int umctl_cmd_user_reset_password(struct umctl_cmd *cmd)
 	what = um_asprintf("issue a reset token for user '%s'", name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "issue a reset token");
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	if (ttl_text) {
@@ -171,7 +171,7 @@ int umctl_cmd_user_reset_password(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_user_get(s, name, &u));
+	r = um_user_get(s, name, &u);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	r = umctl_issue_token(cmd, s, u, "reset", ttl, what, &t);
@@ -201,11 +201,11 @@ int umctl_user_policy_load(struct um_store *s, const struct um_user *u, const ch
 	struct umctl_user_policy p = { 0 };
 	int r;
 
-	r = UM_CALL(um_user_list_absences(s, u->name, &p.absences, &p.n_absences));
+	r = um_user_list_absences(s, u->name, &p.absences, &p.n_absences);
 	if (r >= 0)
-		r = UM_CALL(um_user_services(s, u->name, &p.services, &p.n_services));
+		r = um_user_services(s, u->name, &p.services, &p.n_services);
 	if (r >= 0)
-		r = UM_CALL(um_lockout_status(s, u->name, time(NULL), &p.lockout));
+		r = um_lockout_status(s, u->name, time(NULL), &p.lockout);
 	if (r < 0) {
 		umctl_user_policy_free(&p);
 		return umctl_fail(r, "%s", what);

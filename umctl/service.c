@@ -35,7 +35,7 @@ static char *service_what(const char *verb, const char *name, int *code)
 		*code = umctl_fail(-ENOMEM, "change a service");
 		return NULL;
 	}
-	r = UM_CALL(um_check_service_name(name));
+	r = um_check_service_name(name);
 	if (r < 0) {
 		*code = umctl_fail(r, "%s", what);
 		free(what);
@@ -58,10 +58,10 @@ int umctl_cmd_service_add(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_service_add(s, name, umctl_flag(cmd, "restricted"),
-				   umctl_opt(cmd, "description")));
+	r = um_service_add(s, name, umctl_flag(cmd, "restricted"),
+				   umctl_opt(cmd, "description"));
 	if (r >= 0)
-		r = UM_CALL(um_service_get(s, name, &sv));
+		r = um_service_get(s, name, &sv);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	out_record_begin();
@@ -86,7 +86,7 @@ int umctl_cmd_service_edit(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_service_set_restricted(s, name, restricted));
+	r = um_service_set_restricted(s, name, restricted);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	return 0;
@@ -102,7 +102,7 @@ int umctl_cmd_service_list(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_READ, &s, "list services");
 	if (r)
 		return r;
-	r = UM_CALL(um_service_list(s, &v, &n));
+	r = um_service_list(s, &v, &n);
 	if (r < 0)
 		return umctl_fail(r, "list services");
 	out_list_begin(service_columns);
@@ -130,7 +130,7 @@ int umctl_cmd_service_show(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_READ, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_service_get(s, name, &sv));
+	r = um_service_get(s, name, &sv);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	out_record_begin();
@@ -152,7 +152,7 @@ int umctl_cmd_service_delete(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_service_delete(s, name));
+	r = um_service_delete(s, name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	return 0;
@@ -174,14 +174,14 @@ static int change_grant(struct umctl_cmd *cmd, bool grant)
 	what = service_what(grant ? "grant" : "revoke a grant of", name, &r);
 	if (!what)
 		return r;
-	r = UM_CALL(um_check_name(user ? "user name" : "group name", grantee));
+	r = um_check_name(user ? "user name" : "group name", grantee);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = grant ? UM_CALL(um_service_grant(s, name, kind, grantee)) :
-		    UM_CALL(um_service_revoke(s, name, kind, grantee));
+	r = grant ? um_service_grant(s, name, kind, grantee) :
+		    um_service_revoke(s, name, kind, grantee);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	return 0;

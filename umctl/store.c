@@ -18,7 +18,7 @@ int umctl_cmd_init(struct umctl_cmd *cmd)
 	if (!what || !truth || !snapshot)
 		return umctl_fail(-ENOMEM, "create the store");
 
-	r = UM_CALL(um_store_init(cmd->config));
+	r = um_store_init(cmd->config);
 	if (r == -EEXIST)
 		return umctl_fail_code(umctl_exit_code(UMCTL_PHASE_RUN, r), what,
 				       "a store already exists at %s; nothing was changed", truth);
@@ -61,15 +61,13 @@ static bool republish(struct umctl_cmd *cmd, const char *truth, const struct um_
 			   st->published_generation, st->generation);
 		return false;
 	}
-	r = UM_CALL(um_store_open(cmd->config, UM_STORE_WRITE, &w));
+	r = um_store_open(cmd->config, UM_STORE_WRITE, &w);
 	if (r >= 0)
-		r = UM_CALL(um_store_publish(w));
+		r = um_store_publish(w);
 	if (r < 0) {
-		const char *d = um_error_detail();
-
 		umctl_note("the snapshot is behind the store (generation %" PRIu64 " of %" PRIu64
 			   ") and could not be republished: %s",
-			   st->published_generation, st->generation, d && *d ? d : um_strerror(r));
+			   st->published_generation, st->generation, um_error_text(r));
 		return false;
 	}
 	umctl_note("the snapshot was behind the store (generation %" PRIu64 " of %" PRIu64
@@ -98,7 +96,7 @@ int umctl_cmd_status(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_READ, &s, "read the store's status");
 	if (r)
 		return r;
-	r = UM_CALL(um_store_status(s, &st));
+	r = um_store_status(s, &st);
 	if (r < 0)
 		return umctl_fail(r, "read the store's status");
 
@@ -110,7 +108,7 @@ int umctl_cmd_status(struct umctl_cmd *cmd)
 			r = umctl_open_store(cmd, UM_STORE_READ, &s, "read the store's status");
 			if (r)
 				return r;
-			r = UM_CALL(um_store_status(s, &st));
+			r = um_store_status(s, &st);
 			if (r < 0)
 				return umctl_fail(r, "read the store's status");
 			current = st.directory_ok && st.published_generation == st.generation;

@@ -209,7 +209,7 @@ int umctl_issue_token(struct umctl_cmd *cmd, struct um_store *s, const struct um
 	*ret = (struct umctl_token){ 0 };
 	if (ttl == 0)
 		ttl = cmd->config->token_ttl;
-	r = UM_CALL(um_token_issue(s, u->name, purpose, ttl, ret->token));
+	r = um_token_issue(s, u->name, purpose, ttl, ret->token);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	/* The core stamps it a moment after `before`: never promise longer. */
@@ -244,7 +244,7 @@ int umctl_issue_token(struct umctl_cmd *cmd, struct um_store *s, const struct um
 	}
 	/* Not delivered: nobody may hold a token we cannot account for. */
 	explicit_bzero(ret->token, sizeof(ret->token));
-	r = UM_CALL(um_token_revoke(s, u->name));
+	r = um_token_revoke(s, u->name);
 	return umctl_fail_code(UMCTL_EX_FAILURE, what,
 			       "[tokens] notify_command failed: %s; the token %s", why,
 			       r < 0 ? "could NOT be revoked: run 'umctl token revoke' now" :
@@ -273,7 +273,7 @@ int umctl_cmd_token_list(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_READ, &s, "list tokens");
 	if (r)
 		return r;
-	r = UM_CALL(um_token_list(s, &v, &n));
+	r = um_token_list(s, &v, &n);
 	if (r < 0)
 		return umctl_fail(r, "list tokens");
 	out_list_begin(token_columns);
@@ -302,13 +302,13 @@ int umctl_cmd_token_revoke(struct umctl_cmd *cmd)
 	what = um_asprintf("revoke the token of '%s'", name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "revoke a token");
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_token_revoke(s, name));
+	r = um_token_revoke(s, name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	return 0;

@@ -88,11 +88,6 @@ static inline bool umctl_flag(const struct umctl_cmd *cmd, const char *name)
 	return umctl_opt(cmd, name) != NULL;
 }
 
-/* Clears the core's detail buffer before a core call whose failure will
- * be reported, so that a stale sentence is never shown:
- *     r = UM_CALL(um_user_get(s, name, &u)); */
-#define UM_CALL(expr) (um_error_clear(), (expr))
-
 /* --- exit.c: the one errno -> exit code mapping, and error messages --- */
 
 enum umctl_phase {

@@ -56,19 +56,19 @@ static int fill_spec(struct umctl_cmd *cmd, struct um_user_spec *spec, const cha
 	int r;
 
 	spec->full_name = umctl_opt(cmd, "full-name");
-	if (spec->full_name && (r = UM_CALL(um_check_gecos(spec->full_name))) < 0)
+	if (spec->full_name && (r = um_check_gecos(spec->full_name)) < 0)
 		return umctl_fail(r, "%s", what);
 	spec->email = umctl_opt(cmd, "email");
-	if (spec->email && (r = UM_CALL(um_check_email(spec->email))) < 0)
+	if (spec->email && (r = um_check_email(spec->email)) < 0)
 		return umctl_fail(r, "%s", what);
 	spec->home = umctl_opt(cmd, "home");
-	if (spec->home && (r = UM_CALL(um_check_path("home directory", spec->home))) < 0)
+	if (spec->home && (r = um_check_path("home directory", spec->home)) < 0)
 		return umctl_fail(r, "%s", what);
 	spec->shell = umctl_opt(cmd, "shell");
-	if (spec->shell && (r = UM_CALL(um_check_path("shell", spec->shell))) < 0)
+	if (spec->shell && (r = um_check_path("shell", spec->shell)) < 0)
 		return umctl_fail(r, "%s", what);
 	spec->group = umctl_opt(cmd, "group");
-	if (spec->group && (r = UM_CALL(um_check_name("group name", spec->group))) < 0)
+	if (spec->group && (r = um_check_name("group name", spec->group)) < 0)
 		return umctl_fail(r, "%s", what);
 	v = umctl_opt(cmd, "kind");
 	if (v) {
@@ -94,7 +94,7 @@ int umctl_cmd_user_add(struct umctl_cmd *cmd)
 	what = um_asprintf("add user '%s'", name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "add user");
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	r = fill_spec(cmd, &spec, what);
@@ -114,7 +114,7 @@ int umctl_cmd_user_add(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_user_add(s, name, &spec, &u));
+	r = um_user_add(s, name, &spec, &u);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 
@@ -156,10 +156,10 @@ int umctl_cmd_user_list(struct umctl_cmd *cmd)
 	if (r)
 		return r;
 	um_today(now, today);
-	r = UM_CALL(um_user_list_filtered(s,
+	r = um_user_list_filtered(s,
 					  (pending ? UM_USER_LIST_PENDING : 0) |
 						  (absent ? UM_USER_LIST_ABSENT : 0),
-					  today, &v, &n));
+					  today, &v, &n);
 	if (r < 0)
 		return umctl_fail(r, "list users");
 	/* Every absence is looked up before anything is printed. */
@@ -170,7 +170,7 @@ int umctl_cmd_user_list(struct umctl_cmd *cmd)
 			return umctl_fail(-ENOMEM, "list users");
 		}
 		for (size_t i = 0; i < n; i++) {
-			r = UM_CALL(um_user_absent_until(s, v[i]->name, now, until + 11 * i));
+			r = um_user_absent_until(s, v[i]->name, now, until + 11 * i);
 			if (r < 0) {
 				free(until);
 				um_user_list_free(v, n);
@@ -202,7 +202,7 @@ int umctl_cmd_user_show(struct umctl_cmd *cmd)
 	const char *name = cmd->args[0];
 	int r;
 
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "show user '%s'", name);
 	what = um_asprintf("show user '%s'", name);
@@ -211,7 +211,7 @@ int umctl_cmd_user_show(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_READ, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_user_get(s, name, &u));
+	r = um_user_get(s, name, &u);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	r = umctl_user_policy_load(s, u, what, &policy);
@@ -260,7 +260,7 @@ int umctl_cmd_user_edit(struct umctl_cmd *cmd)
 	what = um_asprintf("edit user '%s'", name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "edit user");
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	r = fill_spec(cmd, &spec, what);
@@ -269,7 +269,7 @@ int umctl_cmd_user_edit(struct umctl_cmd *cmd)
 	if (umctl_flag(cmd, "no-email"))
 		spec.email = "";
 	spec.rename = umctl_opt(cmd, "rename");
-	if (spec.rename && (r = UM_CALL(um_check_name("new user name", spec.rename))) < 0)
+	if (spec.rename && (r = um_check_name("new user name", spec.rename)) < 0)
 		return umctl_fail(r, "%s", what);
 	if (expires && um_parse_date(expires, NULL, NULL, NULL) < 0)
 		return umctl_fail_code(UMCTL_EX_DATAERR, what,
@@ -284,14 +284,14 @@ int umctl_cmd_user_edit(struct umctl_cmd *cmd)
 	 * it says (a taken name, ...); the expiry then fails only when the
 	 * store does, and the message says what was already done. */
 	if (edits_spec(cmd)) {
-		r = UM_CALL(um_user_edit(s, name, &spec));
+		r = um_user_edit(s, name, &spec);
 		if (r < 0)
 			return umctl_fail(r, "%s", what);
 	}
 	if (expires || no_expiry) {
 		const char *now_named = spec.rename ? spec.rename : name;
 
-		r = UM_CALL(um_user_set_expiry(s, now_named, no_expiry ? NULL : expires));
+		r = um_user_set_expiry(s, now_named, no_expiry ? NULL : expires);
 		if (r < 0) {
 			int code = umctl_fail(r, "%s", what);
 
@@ -320,7 +320,7 @@ int umctl_cmd_user_passwd(struct umctl_cmd *cmd)
 		       um_asprintf("set the password of user '%s'", name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "set a password");
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
@@ -328,17 +328,17 @@ int umctl_cmd_user_passwd(struct umctl_cmd *cmd)
 		return r;
 	/* --expire: the next login must choose a new password. */
 	if (umctl_flag(cmd, "expire")) {
-		r = UM_CALL(um_user_expire_password(s, name));
+		r = um_user_expire_password(s, name);
 		return r < 0 ? umctl_fail(r, "%s", what) : 0;
 	}
 	/* Ask for a password only for a user that exists. */
-	r = UM_CALL(um_user_get(s, name, &u));
+	r = um_user_get(s, name, &u);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 
 	r = umctl_read_password(umctl_flag(cmd, "stdin"), cmd->config, name, pw, sizeof(pw), what);
 	if (r == 0) {
-		r = UM_CALL(um_user_set_password(s, name, pw));
+		r = um_user_set_password(s, name, pw);
 		if (r < 0)
 			r = umctl_fail(r, "%s", what);
 	}
@@ -353,7 +353,7 @@ int umctl_cmd_user_delete(struct umctl_cmd *cmd)
 	const char *name = cmd->args[0];
 	int r;
 
-	r = UM_CALL(um_check_name("user name", name));
+	r = um_check_name("user name", name);
 	if (r < 0)
 		return umctl_fail(r, "delete user '%s'", name);
 	what = um_asprintf("delete user '%s'", name);
@@ -362,7 +362,7 @@ int umctl_cmd_user_delete(struct umctl_cmd *cmd)
 	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
 	if (r)
 		return r;
-	r = UM_CALL(um_user_delete(s, name));
+	r = um_user_delete(s, name);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	return 0;

@@ -19,9 +19,10 @@
  *   -ENOMEM   out of memory
  *
  * SQLite result codes never leave the core. When a failure deserves more
- * words than the errno gives, the core also leaves a sentence in a
- * thread-local buffer (um_error_detail()); front ends show it, they never
- * have to parse it.
+ * words than the errno gives, the core also records a sentence together
+ * with the errno (um_fail()); um_error_detail(err) returns it for that
+ * error only, so a front end cannot show a stale reason. Front ends show
+ * it, they never parse it.
  *
  * Cleanup: scope-bound, with the _cleanup_ helpers below. Destructors
  * accept NULL.
@@ -88,16 +89,23 @@ static inline void um_closep(int *fd)
 }
 
 /*
- * Leaves a sentence describing the current failure in the calling thread's
- * detail buffer and returns err unchanged, so that code reads
+ * Records a sentence describing the current failure together with err, in
+ * the calling thread, and returns err unchanged, so that code reads
  *     return um_fail(-EINVAL, "uid %s is not a number", s);
  */
 int um_fail(int err, const char *fmt, ...) _printf_(2, 3);
 
-/* The detail sentence of the last um_fail() in this thread, or "" if the
- * last failure left none. um_error_clear() empties it. */
-const char *um_error_detail(void);
-void um_error_clear(void);
+/* The sentence the last um_fail() of this thread recorded with err, or ""
+ * when that failure was another error (or there was none): a detail is
+ * only ever shown for the error it explains. Never NULL. */
+const char *um_error_detail(int err);
+/* um_error_detail(err) when there is one, else um_strerror(err). */
+const char *um_error_text(int err);
+/* For the core, where it handles a failure itself rather than return it
+ * (trying the next candidate id, say): forgets the detail so that it can
+ * never explain a later, unrelated error with the same errno. Returns
+ * err. */
+int um_error_forget(int err);
 
 /* A short human text for one of the errnos of the vocabulary above
  * (never NULL, never needs freeing). */

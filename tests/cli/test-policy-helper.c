@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 out:
 	if (r < 0)
 		fprintf(stderr, "test-policy-helper: %s: %s\n", argv[2],
-			*um_error_detail() ? um_error_detail() : um_strerror(r));
+			um_error_text(r));
 	um_store_close(s);
 	um_config_free(cfg);
 	return r < 0 ? 1 : 0;

@@ -103,8 +103,7 @@ static struct um_store *open_store(const char *conf)
 		struct um_store *S = open_store(conf);                        \
 		int r_ = (call);                                              \
 		if (r_ < 0)                                                   \
-			fail_msg("%s: %s (%s)", #call, um_strerror(r_),       \
-				 um_error_detail());                          \
+			fail_msg("%s: %s", #call, um_error_text(r_));        \
 		um_store_close(S);                                            \
 	} while (0)
 
@@ -141,7 +140,7 @@ static int setup(void **state)
 		spec.uid = users[i].uid;
 		r = um_user_add(via, users[i].name, &spec, NULL);
 		if (r < 0)
-			fail_msg("add %s: %s", users[i].name, um_error_detail());
+			fail_msg("add %s: %s", users[i].name, um_error_text(r));
 		if (users[i].password)
 			assert_int_equal(um_user_set_password(s, users[i].name, PW), 0);
 	}

@@ -355,7 +355,7 @@ static void test_chauthtok_too_short(void **state)
 	/* The sentence is the core's, word for word. */
 	assert_int_equal(um_config_load(good, &cfg), 0);
 	assert_int_equal(um_password_check_policy(cfg, "dave", "short"), -EINVAL);
-	expected = um_strdup(um_error_detail());
+	expected = um_strdup(um_error_detail(-EINVAL));
 	assert_non_null(expected);
 	assert_true(strstr(expected, "8") != NULL);
 

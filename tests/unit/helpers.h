@@ -33,14 +33,21 @@
 #include "umgmt/config.h"
 #include "umgmt/store.h"
 
+/* The errno the last assert_errno() expected: the error whose detail
+ * assert_detail_has() reads. */
+static int t_last_err _unused_;
+/* Keeps a call's result as the error to explain: if (t_try(f()) < 0)
+ * fail_msg("%s", um_error_text(t_last_err)). */
+#define t_try(expr) (t_last_err = (expr))
 /* Asserts that a call returned the exact (negative) errno. */
-#define assert_errno(expr, err) assert_int_equal((expr), (err))
+#define assert_errno(expr, err) assert_int_equal((expr), (t_last_err = (err)))
 /* Asserts success (0). */
 #define assert_ok(expr) assert_int_equal((expr), 0)
-/* Asserts that the calling thread's error detail contains needle. */
+/* Asserts that the detail recorded with the error of the last
+ * assert_errno() contains needle (so it explains that error). */
 #define assert_detail_has(needle)                                                        \
 	do {                                                                             \
-		const char *_d = um_error_detail();                                      \
+		const char *_d = um_error_detail(t_last_err);                            \
 		if (!strstr(_d, (needle)))                                               \
 			fail_msg("detail '%s' does not contain '%s'", _d, (needle));     \
 	} while (0)
@@ -163,8 +170,8 @@ static inline void t_config(struct fixture *f, const char *extra)
 	free(text);
 	um_config_free(f->cfg);
 	f->cfg = NULL;
-	if (um_config_load(f->conf_path, &f->cfg) < 0)
-		fail_msg("config: %s", um_error_detail());
+	if (t_try(um_config_load(f->conf_path, &f->cfg)) < 0)
+		fail_msg("config: %s", um_error_text(t_last_err));
 }
 
 static inline struct fixture *t_fixture_new(void)
@@ -178,7 +185,6 @@ static inline struct fixture *t_fixture_new(void)
 	f->truth = um_asprintf("%s/store/" UM_TRUTH_FILE, f->dir);
 	f->snapshot = um_asprintf("%s/store/" UM_DIRECTORY_FILE, f->dir);
 	assert_true(f->store_dir && f->conf_path && f->truth && f->snapshot);
-	um_error_clear();
 	return f;
 }
 
@@ -200,10 +206,10 @@ static inline void t_fixture_free(struct fixture *f)
 /* Creates the store and opens it for writing. */
 static inline void t_store_up(struct fixture *f)
 {
-	if (um_store_init(f->cfg) < 0)
-		fail_msg("init: %s", um_error_detail());
-	if (um_store_open(f->cfg, UM_STORE_WRITE, &f->s) < 0)
-		fail_msg("open: %s", um_error_detail());
+	if (t_try(um_store_init(f->cfg)) < 0)
+		fail_msg("init: %s", um_error_text(t_last_err));
+	if (t_try(um_store_open(f->cfg, UM_STORE_WRITE, &f->s)) < 0)
+		fail_msg("open: %s", um_error_text(t_last_err));
 }
 
 /* Closes and reopens the store (e.g. after changing f->cfg). */
@@ -211,8 +217,8 @@ static inline void t_store_reopen(struct fixture *f, int flags)
 {
 	um_store_close(f->s);
 	f->s = NULL;
-	if (um_store_open(f->cfg, flags, &f->s) < 0)
-		fail_msg("reopen: %s", um_error_detail());
+	if (t_try(um_store_open(f->cfg, flags, &f->s)) < 0)
+		fail_msg("reopen: %s", um_error_text(t_last_err));
 }
 
 /* cmocka setups: a fixture with a default config (no store yet), or with

@@ -79,8 +79,8 @@ static inline double t_elapsed(const struct timespec *start)
 
 static inline void t_add_user(struct fixture *f, const char *name)
 {
-	if (um_user_add(f->s, name, NULL, NULL) < 0)
-		fail_msg("add %s: %s", name, um_error_detail());
+	if (t_try(um_user_add(f->s, name, NULL, NULL)) < 0)
+		fail_msg("add %s: %s", name, um_error_text(t_last_err));
 }
 
 /* A store whose config has extra (sections/keys) on top of the base. */

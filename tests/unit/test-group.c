@@ -48,8 +48,8 @@ static struct um_group *get(struct fixture *f, const char *name)
 {
 	struct um_group *g = NULL;
 
-	if (um_group_get(f->s, name, &g) < 0)
-		fail_msg("group %s: %s", name, um_error_detail());
+	if (t_try(um_group_get(f->s, name, &g)) < 0)
+		fail_msg("group %s: %s", name, um_error_text(t_last_err));
 	return g;
 }
 
@@ -186,7 +186,6 @@ static void test_delete_primary_group(void **state)
 	assert_ok(um_user_add(f->s, "bob", SPEC_GROUP("devs"), NULL));
 	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
 	w = world_get(f);
-	um_error_clear();
 	assert_errno(um_group_delete(f->s, "devs"), -EPERM);
 	assert_detail_has("'bob'"); /* names a user (the first by name) */
 	assert_errno(um_group_delete(f->s, "alice"), -EPERM); /* alice's private group */

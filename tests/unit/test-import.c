@@ -234,10 +234,9 @@ static void test_bad_lines(void **state)
 		_cleanup_free_ char *pw = cases[i].passwd ? file(f, "passwd", cases[i].passwd) : NULL;
 		_cleanup_free_ char *gr = cases[i].group ? file(f, "group", cases[i].group) : NULL;
 
-		um_error_clear();
-		if (um_import(f->s, pw, gr, NULL) != cases[i].err)
-			fail_msg("case %zu: want %d, got detail '%s'", i, cases[i].err,
-				 um_error_detail());
+		if (t_try(um_import(f->s, pw, gr, NULL)) != cases[i].err)
+			fail_msg("case %zu: want %d, got %d: '%s'", i, cases[i].err, t_last_err,
+				 um_error_text(t_last_err));
 		assert_detail_has(cases[i].detail);
 	}
 	world_assert_same(f, &w);

@@ -36,8 +36,8 @@ static int setup_off(void **state)
 
 static void fail_at(struct fixture *f, const char *name, time_t t)
 {
-	if (um_lockout_record_failure(f->s, name, "sshd", "192.0.2.7", t) < 0)
-		fail_msg("record failure: %s", um_error_detail());
+	if (t_try(um_lockout_record_failure(f->s, name, "sshd", "192.0.2.7", t)) < 0)
+		fail_msg("record failure: %s", um_error_text(t_last_err));
 }
 
 /* Failures at offsets from T0, then the question at T0 + at. */

@@ -152,17 +152,16 @@ static void test_policy(void **state)
 	for (size_t i = 0; i < UM_ELEMENTSOF(policy); i++) {
 		int r;
 
-		um_error_clear();
 		r = um_password_check_policy(c, policy[i].name, policy[i].pw);
 		if (r != policy[i].err)
 			fail_msg("policy case %zu gave %d, expected %d (%s)", i, r, policy[i].err,
-				 um_error_detail());
-		if (policy[i].detail && !strstr(um_error_detail(), policy[i].detail))
-			fail_msg("policy case %zu: detail '%s' lacks '%s'", i, um_error_detail(),
+				 um_error_detail(r));
+		if (policy[i].detail && !strstr(um_error_detail(r), policy[i].detail))
+			fail_msg("policy case %zu: detail '%s' lacks '%s'", i, um_error_detail(r),
 				 policy[i].detail);
 		/* addressed to a person: a sentence */
 		if (r < 0) {
-			const char *d = um_error_detail();
+			const char *d = um_error_detail(r);
 
 			assert_true(d[0] >= 'A' && d[0] <= 'Z');
 			assert_int_equal(d[strlen(d) - 1], '.');

@@ -31,8 +31,8 @@ static struct um_account_decision decide_at(struct fixture *f, const char *name,
 	struct um_account_decision d;
 
 	memset(&d, 0x55, sizeof(d));
-	if (um_account_decide(f->s, name, service, now, &d) < 0)
-		fail_msg("decide %s/%s: %s", name, service, um_error_detail());
+	if (t_try(um_account_decide(f->s, name, service, now, &d)) < 0)
+		fail_msg("decide %s/%s: %s", name, service, um_error_text(t_last_err));
 	return d;
 }
 
@@ -82,7 +82,7 @@ static void test_parse_date(void **state)
 
 	for (size_t i = 0; i < UM_ELEMENTSOF(cases); i++) {
 		int y = -1, m = -1, d = -1;
-		int r = um_parse_date(cases[i].text, &y, &m, &d);
+		int r = t_try(um_parse_date(cases[i].text, &y, &m, &d));
 
 		if (cases[i].y == 0) {
 			if (r != -EINVAL)
@@ -328,7 +328,6 @@ static void test_absence_input(void **state)
 	int64_t audit = t_count(f, "SELECT count(*) FROM audit");
 
 	for (size_t i = 0; i < UM_ELEMENTSOF(bad); i++) {
-		um_error_clear();
 		assert_errno(um_user_add_absence(f->s, "alice", bad[i].from, bad[i].until,
 						 bad[i].reason),
 			     -EINVAL);

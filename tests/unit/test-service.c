@@ -35,8 +35,8 @@ static enum um_verdict verdict(struct fixture *f, const char *user, const char *
 {
 	struct um_account_decision d;
 
-	if (um_account_decide(f->s, user, service, NOW, &d) < 0)
-		fail_msg("decide: %s", um_error_detail());
+	if (t_try(um_account_decide(f->s, user, service, NOW, &d)) < 0)
+		fail_msg("decide: %s", um_error_text(t_last_err));
 	if (d.verdict == UM_DENY_SERVICE) {
 		char want[160];
 
@@ -58,8 +58,7 @@ static void test_service_names(void **state)
 		if (um_check_service_name(good[i]) != 0)
 			fail_msg("'%s' refused", good[i]);
 	for (size_t i = 0; i < UM_ELEMENTSOF(bad); i++) {
-		um_error_clear();
-		if (um_check_service_name(bad[i]) != -EINVAL)
+		if (t_try(um_check_service_name(bad[i])) != -EINVAL)
 			fail_msg("'%s' accepted", bad[i]);
 		assert_detail_has("service name");
 	}

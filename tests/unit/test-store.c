@@ -94,7 +94,6 @@ static void test_second_init_refused(void **state)
 	truth_bytes = t_read_file(f->truth, &tn);
 	snap_bytes = t_read_file(f->snapshot, &sn);
 
-	um_error_clear();
 	assert_errno(um_store_init(f->cfg), -EEXIST);
 	assert_detail_has(f->truth);
 
@@ -142,7 +141,6 @@ static void test_open_missing(void **state)
 	assert_ptr_equal(s, (struct um_store *)0x1);
 	/* a directory without a truth */
 	assert_int_equal(mkdir(f->store_dir, 0755), 0);
-	um_error_clear();
 	assert_errno(um_store_open(f->cfg, UM_STORE_WRITE, &s), -ENOENT);
 	assert_detail_has("umctl init");
 	assert_ptr_equal(s, (struct um_store *)0x1);
@@ -159,8 +157,7 @@ static void test_open_untrusted_modes(void **state)
 	assert_ok(um_store_init(f->cfg));
 	for (size_t i = 0; i < UM_ELEMENTSOF(bad); i++) {
 		assert_int_equal(chmod(f->truth, bad[i]), 0);
-		um_error_clear();
-		if (um_store_open(f->cfg, UM_STORE_READ, &s) != -EACCES)
+		if (t_try(um_store_open(f->cfg, UM_STORE_READ, &s)) != -EACCES)
 			fail_msg("truth with mode %04o was not refused", (unsigned)bad[i]);
 		assert_null(s);
 		assert_detail_has("0600");

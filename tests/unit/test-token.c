@@ -22,8 +22,8 @@ static int setup(void **state)
 
 static void issue(struct fixture *f, const char *name, char out[UM_TOKEN_MAX])
 {
-	if (um_token_issue(f->s, name, "reset", 0, out) < 0)
-		fail_msg("issue: %s", um_error_detail());
+	if (t_try(um_token_issue(f->s, name, "reset", 0, out)) < 0)
+		fail_msg("issue: %s", um_error_text(t_last_err));
 }
 
 static void test_format(void **state)
@@ -121,7 +121,6 @@ static void test_check_wrong(void **state)
 		"tok\n", NULL,
 	};
 	for (size_t i = 0; i < UM_ELEMENTSOF(wrong); i++) {
-		um_error_clear();
 		assert_errno(um_token_check(f->s, "alice", wrong[i]), -EACCES);
 	}
 	/* one symbol more or less */

@@ -68,8 +68,8 @@ static struct um_user *get(struct fixture *f, const char *name)
 {
 	struct um_user *u = NULL;
 
-	if (um_user_get(f->s, name, &u) < 0)
-		fail_msg("user %s: %s", name, um_error_detail());
+	if (t_try(um_user_get(f->s, name, &u)) < 0)
+		fail_msg("user %s: %s", name, um_error_text(t_last_err));
 	return u;
 }
 
@@ -514,7 +514,6 @@ static void test_private_group_collision(void **state)
 	assert_ok(um_group_add(f->s, "devs", -1, NULL, NULL));
 	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
 	w = world_get(f);
-	um_error_clear();
 	assert_errno(um_user_add(f->s, "devs", NULL, NULL), -EEXIST);
 	assert_detail_has("group named 'devs'");
 	assert_errno(um_user_get(f->s, "devs", &u), -ESRCH);

@@ -81,14 +81,39 @@ static void test_parse_u64_null(void **state)
 
 static void test_fail_returns_err_and_sets_detail(void **state)
 {
-	um_error_clear();
-	assert_string_equal(um_error_detail(), "");
+	(void)state;
 	assert_errno(um_fail(-EEXIST, "user '%s' exists (%d)", "bob", 7), -EEXIST);
-	assert_string_equal(um_error_detail(), "user 'bob' exists (7)");
+	assert_string_equal(um_error_detail(-EEXIST), "user 'bob' exists (7)");
 	assert_errno(um_fail(-EINVAL, "second"), -EINVAL);
-	assert_string_equal(um_error_detail(), "second");
-	um_error_clear();
-	assert_string_equal(um_error_detail(), "");
+	assert_string_equal(um_error_detail(-EINVAL), "second");
+}
+
+/* A detail explains its own error only: a front end asking about another
+ * error gets nothing, never the reason of an earlier failure. */
+static void test_detail_is_only_for_its_error(void **state)
+{
+	(void)state;
+	um_fail(-EEXIST, "user 'bob' exists");
+	assert_string_equal(um_error_detail(-ESRCH), "");
+	assert_string_equal(um_error_detail(-EIO), "");
+	assert_string_equal(um_error_detail(0), "");
+	assert_string_equal(um_error_text(-ESRCH), um_strerror(-ESRCH));
+	assert_string_equal(um_error_text(-EEXIST), "user 'bob' exists");
+	/* a newer failure replaces it */
+	um_fail(-ESRCH, "no user 'carol'");
+	assert_string_equal(um_error_detail(-EEXIST), "");
+	assert_string_equal(um_error_detail(-ESRCH), "no user 'carol'");
+}
+
+/* What the core handled itself is forgotten, so it can never explain a
+ * later error with the same errno. */
+static void test_forget_drops_the_detail(void **state)
+{
+	(void)state;
+	um_fail(-EEXIST, "uid 20000 is taken");
+	assert_errno(um_error_forget(-EEXIST), -EEXIST);
+	assert_string_equal(um_error_detail(-EEXIST), "");
+	assert_string_equal(um_error_text(-EEXIST), um_strerror(-EEXIST));
 }
 
 /* A detail may wrap the one before it (um_tx_commit does). */
@@ -97,9 +122,9 @@ static void test_fail_wraps_its_own_detail(void **state)
 	(void)state;
 	um_fail(-EIO, "cannot rename a to b");
 	assert_errno(um_fail(-EIO, "the change was saved, but not published (%s)",
-			     um_error_detail()),
+			     um_error_detail(-EIO)),
 		     -EIO);
-	assert_string_equal(um_error_detail(),
+	assert_string_equal(um_error_detail(-EIO),
 			    "the change was saved, but not published (cannot rename a to b)");
 }
 
@@ -111,10 +136,9 @@ static void test_fail_truncates_long_detail(void **state)
 	big[sizeof(big) - 1] = '\0';
 	assert_errno(um_fail(-EIO, "%s", big), -EIO);
 	/* truncated, NUL-terminated, a prefix of what was asked */
-	assert_true(strlen(um_error_detail()) > 100);
-	assert_true(strlen(um_error_detail()) < sizeof(big) - 1);
-	assert_int_equal(strspn(um_error_detail(), "x"), strlen(um_error_detail()));
-	um_error_clear();
+	assert_true(strlen(um_error_detail(-EIO)) > 100);
+	assert_true(strlen(um_error_detail(-EIO)) < sizeof(big) - 1);
+	assert_int_equal(strspn(um_error_detail(-EIO), "x"), strlen(um_error_detail(-EIO)));
 }
 
 struct thread_result {
@@ -126,9 +150,9 @@ static void *other_thread(void *arg)
 {
 	struct thread_result *res = arg;
 
-	snprintf(res->before, sizeof(res->before), "%s", um_error_detail());
+	snprintf(res->before, sizeof(res->before), "%s", um_error_detail(-EINVAL));
 	um_fail(-ESRCH, "from the other thread");
-	snprintf(res->after, sizeof(res->after), "%s", um_error_detail());
+	snprintf(res->after, sizeof(res->after), "%s", um_error_detail(-ESRCH));
 	return NULL;
 }
 
@@ -144,8 +168,7 @@ static void test_detail_is_thread_local(void **state)
 	 * not reach this thread */
 	assert_string_equal(res.before, "");
 	assert_string_equal(res.after, "from the other thread");
-	assert_string_equal(um_error_detail(), "from the main thread");
-	um_error_clear();
+	assert_string_equal(um_error_detail(-EINVAL), "from the main thread");
 }
 
 static void test_strerror(void **state)
@@ -207,6 +230,8 @@ int main(void)
 		cmocka_unit_test(test_parse_u64_table),
 		cmocka_unit_test(test_parse_u64_null),
 		cmocka_unit_test(test_fail_returns_err_and_sets_detail),
+		cmocka_unit_test(test_detail_is_only_for_its_error),
+		cmocka_unit_test(test_forget_drops_the_detail),
 		cmocka_unit_test(test_fail_wraps_its_own_detail),
 		cmocka_unit_test(test_fail_truncates_long_detail),
 		cmocka_unit_test(test_detail_is_thread_local),

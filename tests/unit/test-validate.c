@@ -71,18 +71,17 @@ static void test_names_table(void **state)
 	for (size_t i = 0; i < UM_ELEMENTSOF(names); i++) {
 		int r;
 
-		um_error_clear();
 		r = um_check_name("user name", names[i].s);
 		if (names[i].ok && r != 0)
 			fail_msg("name case %zu (%s) should be accepted, got %d: %s", i,
-				 names[i].note, r, um_error_detail());
+				 names[i].note, r, um_error_detail(r));
 		if (!names[i].ok) {
 			if (r != -EINVAL)
 				fail_msg("name case %zu (%s) should be -EINVAL, got %d", i,
 					 names[i].note, r);
-			if (!strstr(um_error_detail(), "user name"))
+			if (!strstr(um_error_detail(r), "user name"))
 				fail_msg("name case %zu (%s): detail '%s' does not name the field",
-					 i, names[i].note, um_error_detail());
+					 i, names[i].note, um_error_detail(r));
 		}
 		assert_int_equal(um_is_valid_name(names[i].s), names[i].ok);
 	}
@@ -158,8 +157,8 @@ static void test_gecos_table(void **state)
 
 		if (r != (gecos[i].ok ? 0 : -EINVAL))
 			fail_msg("gecos case %zu (%s): got %d", i, gecos[i].note, r);
-		if (!gecos[i].ok && !strstr(um_error_detail(), "full name"))
-			fail_msg("gecos case %zu: detail '%s'", i, um_error_detail());
+		if (!gecos[i].ok && !strstr(um_error_detail(r), "full name"))
+			fail_msg("gecos case %zu: detail '%s'", i, um_error_detail(r));
 	}
 	assert_ok(um_check_gecos(NULL)); /* "not given" */
 }
@@ -207,9 +206,9 @@ static void test_paths_table(void **state)
 		if (r != (paths[i].ok ? 0 : -EINVAL))
 			fail_msg("path case %zu (%s: '%s'): got %d", i, paths[i].note,
 				 paths[i].s, r);
-		if (!paths[i].ok && !strstr(um_error_detail(), "home directory"))
+		if (!paths[i].ok && !strstr(um_error_detail(r), "home directory"))
 			fail_msg("path case %zu: detail '%s' does not name the field", i,
-				 um_error_detail());
+				 um_error_detail(r));
 	}
 	assert_errno(um_check_path("shell", NULL), -EINVAL);
 	assert_detail_has("shell");
@@ -258,8 +257,8 @@ static void test_email_table(void **state)
 
 		if (r != (emails[i].ok ? 0 : -EINVAL))
 			fail_msg("e-mail case %zu (%s): got %d", i, emails[i].note, r);
-		if (!emails[i].ok && !strstr(um_error_detail(), "e-mail"))
-			fail_msg("e-mail case %zu: detail '%s'", i, um_error_detail());
+		if (!emails[i].ok && !strstr(um_error_detail(r), "e-mail"))
+			fail_msg("e-mail case %zu: detail '%s'", i, um_error_detail(r));
 	}
 	assert_errno(um_check_email(NULL), -EINVAL);
 }
