@@ -64,7 +64,8 @@ NSST_SRC := $(sort $(wildcard tests/nss/test-*.c))
 NSST_BIN := $(NSST_SRC:%.c=$(B)/%)
 PAMT_SRC := $(sort $(wildcard tests/pam/test-*.c))
 PAMT_BIN := $(PAMT_SRC:%.c=$(B)/%)
-TEST_BIN := $(UNIT_BIN) $(NSST_BIN) $(PAMT_BIN)
+CLIT_BIN := $(B)/tests/cli/test-output $(B)/tests/cli/test-policy-helper
+TEST_BIN := $(UNIT_BIN) $(NSST_BIN) $(PAMT_BIN) $(CLIT_BIN)
 
 .PHONY: all tests check demo install uninstall clean deps bench \
 	check-unit check-nss check-pam check-cli check-abi check-e2e check-san check-valgrind
@@ -112,6 +113,18 @@ $(B)/tests/pam/%: tests/pam/%.c $(wildcard tests/pam/*.h) $(LIBUMGMT) $(PAM_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/pam -o $@ $< $(LIBUMGMT) $(ALL_LDFLAGS) -lpamtest -lpam \
 		-lcmocka $(CORE_LIBS)
+
+# The CLI scenarios' helper programs (tests/cli/t0051, t0140, t0150): the
+# emitter's JSON escaping, and what a login writes to the store.
+$(B)/tests/cli/test-output: tests/cli/test-output.c $(B)/obj/umctl/output.o $(B)/obj/umctl/exit.o \
+		$(LIBUMGMT) $(wildcard umctl/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iumctl -o $@ $< $(B)/obj/umctl/output.o $(B)/obj/umctl/exit.o \
+		$(LIBUMGMT) $(ALL_LDFLAGS) $(CORE_LIBS)
+
+$(B)/tests/cli/test-policy-helper: tests/cli/test-policy-helper.c $(LIBUMGMT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBUMGMT) $(ALL_LDFLAGS) $(CORE_LIBS)
 
 # ---------------------------------------------------------------- tests
 # `make check` is the one test command (README, .ci/run): it installs what

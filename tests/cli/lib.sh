@@ -7,8 +7,14 @@
 # binary under test with that config. Every check prints one line,
 # "ok - ..." or "not ok - ...", and `finish` exits non-zero if any failed.
 #
-# Environment: BUILDDIR (required: where umctl was built), UMCTL (optional:
-# the binary itself, overriding BUILDDIR).
+# A refusal always names its reason: expect_refusal and refused take the
+# exit code AND the sentence umctl prints (one whole line of stderr);
+# expect_exit is for commands that succeed, and fails a scenario that
+# gives it a non-zero code.
+#
+# Environment: BUILDDIR (required: where umctl and the test programs of
+# tests/cli were built, `make BUILD=... tests`), UMCTL (optional: the
+# binary itself, overriding BUILDDIR/umctl).
 
 set -u
 
@@ -77,35 +83,69 @@ describe() {
 		cut -c1-110
 }
 
-# expect_exit CODE CMD...: runs CMD (stdout in $OUT, stderr in $ERR) and
-# checks its exit status.
-expect_exit() {
+# run_cmd CMD...: runs CMD (stdout in $OUT, stderr in $ERR, stdin from
+# /dev/null, or $INPUT through printf %b when set); its status in $got.
+run_cmd() {
+	if [ -n "${INPUT+set}" ]; then
+		printf '%b' "$INPUT" | "$@" >"$OUT" 2>"$ERR"
+	else
+		"$@" >"$OUT" 2>"$ERR" </dev/null
+	fi
+	got=$?
+}
+
+# exit_is CODE CMD...: runs CMD and checks that it exits with CODE.
+exit_is() {
 	want=$1
 	shift
-	"$@" >"$OUT" 2>"$ERR" </dev/null
-	got=$?
+	run_cmd "$@"
 	if [ "$got" = "$want" ]; then
-		ok "exit $want: $(describe "$@")"
+		ok "exit $want: $(describe "$@")${INPUT+ <<< input}"
 	else
-		not_ok "exit $want (got $got): $(describe "$@")"
+		not_ok "exit $want (got $got): $(describe "$@")${INPUT+ <<< input}"
 		show_output
 	fi
 }
 
-# expect_exit_stdin CODE INPUT CMD...: as expect_exit, with INPUT (printf
-# %b: escapes allowed) on stdin.
-expect_exit_stdin() {
-	want=$1
-	input=$2
-	shift 2
-	printf '%b' "$input" | "$@" >"$OUT" 2>"$ERR"
-	got=$?
-	if [ "$got" = "$want" ]; then
-		ok "exit $want: $(describe "$@") <<< input"
-	else
-		not_ok "exit $want (got $got): $(describe "$@") <<< input"
-		show_output
+# expect_exit 0 CMD...: CMD succeeds. A non-zero CODE is refused here: a
+# refusal must say why (expect_refusal).
+expect_exit() {
+	if [ "$1" != 0 ]; then
+		not_ok "expect_exit $1 $(describe "$2 ${3:-}"): a refusal is checked with its sentence (expect_refusal CODE SENTENCE CMD...)"
 	fi
+	exit_is "$@"
+}
+
+# expect_exit_stdin 0 INPUT CMD...: as expect_exit, with INPUT (printf %b:
+# escapes allowed) on stdin.
+expect_exit_stdin() {
+	_want=$1
+	INPUT=$2
+	shift 2
+	expect_exit "$_want" "$@"
+	unset INPUT
+}
+
+# expect_refusal CODE SENTENCE CMD...: CMD exits with CODE and one whole
+# line of its stderr is SENTENCE (the user's reason, e.g. "umctl: cannot
+# add user 'eve': unknown kind 'alien' (person, robot or customer)").
+expect_refusal() {
+	_sentence=$2
+	_code=$1
+	shift 2
+	exit_is "$_code" "$@"
+	expect_err_line "$_sentence"
+}
+
+# expect_refusal_stdin CODE SENTENCE INPUT CMD...: the same with INPUT on
+# stdin.
+expect_refusal_stdin() {
+	_code=$1
+	_sentence=$2
+	INPUT=$3
+	shift 3
+	expect_refusal "$_code" "$_sentence" "$@"
+	unset INPUT
 }
 
 # expect_out TEXT / expect_err TEXT: the last command's stdout / stderr
@@ -124,6 +164,26 @@ expect_err() {
 		ok "stderr has '$(describe "$1")'"
 	else
 		not_ok "stderr has '$(describe "$1")'"
+		show_output
+	fi
+}
+
+# expect_err_line LINE / expect_out_line LINE: the last command's stderr /
+# stdout has LINE as one whole line.
+expect_err_line() {
+	if grep -qxF -- "$1" "$ERR"; then
+		ok "stderr says '$(describe "$1")'"
+	else
+		not_ok "stderr says '$(describe "$1")'"
+		show_output
+	fi
+}
+
+expect_out_line() {
+	if grep -qxF -- "$1" "$OUT"; then
+		ok "stdout says '$(describe "$1")'"
+	else
+		not_ok "stdout says '$(describe "$1")'"
 		show_output
 	fi
 }
@@ -205,12 +265,19 @@ expect_json() {
 }
 
 # state: a fingerprint of everything the store serves and holds: both
-# listings as JSON and the checksums of the snapshot and the truth.
+# listings as JSON, the checksums of the snapshot and the truth, and what
+# the scenario adds by redefining state_extra (e.g. `umctl user show bob
+# --json` for the fields only show carries).
 state() {
 	umctl user list --json 2>&1
 	umctl group list --json 2>&1
 	umctl status --json 2>/dev/null | grep -v '"config"'
 	sha256sum "$STORE/directory.db" 2>&1 | cut -d' ' -f1
+	state_extra
+}
+
+state_extra() {
+	:
 }
 
 # remember_state / expect_unchanged DESCRIPTION: nothing changed since.
@@ -228,11 +295,31 @@ expect_unchanged() {
 	fi
 }
 
-# refused CODE CMD...: CMD fails with CODE and changes nothing.
+# refused CODE SENTENCE CMD...: CMD is refused (expect_refusal) and
+# changes nothing.
 refused() {
 	remember_state
-	expect_exit "$@"
+	expect_refusal "$@"
+	shift 2
 	expect_unchanged "$@"
+}
+
+# require_program NAME: tests/cli/NAME.c as `make tests` built it, in
+# $BUILDDIR/tests/cli (the same build as umctl, sanitizers included): sets
+# PROGRAM to its path, or fails and ends the scenario when it is missing.
+require_program() {
+	PROGRAM=${BUILDDIR:-}/tests/cli/$1
+	if [ -z "${BUILDDIR:-}" ] || [ ! -x "$PROGRAM" ]; then
+		not_ok "$1 is built in ${BUILDDIR:-\$BUILDDIR}/tests/cli (run: make BUILD=... tests)"
+		finish
+	fi
+}
+
+# helper fail|success|check-token ...: what a login writes to the store
+# (tests/cli/test-policy-helper.c), on this scenario's config; the
+# scenario first calls `require_program test-policy-helper`.
+helper() {
+	"$BUILDDIR/tests/cli/test-policy-helper" "$CONF" "$@"
 }
 
 finish() {

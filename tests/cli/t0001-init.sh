@@ -2,8 +2,8 @@
 # umctl init creates the store; umctl status describes it.
 . "$(dirname "$0")/lib.sh"
 
-expect_exit 69 umctl status
-expect_err "umctl init"
+expect_refusal 69 "umctl: cannot read the store's status: there is no store at $STORE/umgmt.db; run 'umctl init' to create it" \
+	umctl status
 
 expect_exit 0 umctl init
 expect_out "$STORE/umgmt.db"

@@ -13,7 +13,7 @@ expect_exit 0 umctl group add-member crew ed
 # Rename: the uid stays, the private group follows, memberships stay.
 expect_exit 0 umctl user edit ed --rename eddie
 expect_no_out
-expect_exit 67 umctl user show ed
+expect_refusal 67 "umctl: cannot show user 'ed': no umgmt user named 'ed'" umctl user show ed
 expect_exit 0 umctl user show eddie --json
 expect_json "$ed_uid" uid
 expect_json "$ed_gid" gid
@@ -22,7 +22,7 @@ expect_json '["crew"]' groups
 expect_exit 0 umctl group show eddie --json
 expect_json eddie private_of
 expect_json "$ed_gid" gid
-expect_exit 67 umctl group show ed
+expect_refusal 67 "umctl: cannot show group 'ed': no umgmt group named 'ed'" umctl group show ed
 expect_exit 0 umctl group show crew --json
 expect_json '["eddie"]' members
 
@@ -49,23 +49,35 @@ expect_json crew group
 
 # Refusals.
 expect_exit 0 umctl user add fred
-refused 64 umctl user edit eddie
-expect_err "nothing to change"
-refused 64 umctl user edit eddie --email a@example.org --no-email
-refused 64 umctl user edit eddie --no-email=yes
-refused 64 umctl user edit eddie --uid 5
-refused 67 umctl user edit nobody-here --kind robot
-refused 73 umctl user edit eddie --rename fred
-refused 73 umctl user edit eddie --rename root
-refused 65 umctl user edit eddie --rename 'Eddie'
-refused 65 umctl user edit eddie --kind alien
-refused 65 umctl user edit eddie --email bad
-refused 65 umctl user edit eddie --email ''
-refused 65 umctl user edit eddie --full-name 'a:b'
-refused 65 umctl user edit eddie --home relative
-refused 65 umctl user edit eddie --shell ''
-refused 67 umctl user edit eddie --group nosuchgroup
+refused 64 "umctl: nothing to change: give at least one option" umctl user edit eddie
+refused 64 "umctl: --email and --no-email exclude each other" \
+	umctl user edit eddie --email a@example.org --no-email
+refused 64 "umctl: option '--no-email' takes no value" umctl user edit eddie --no-email=yes
+refused 64 "umctl: unknown option '--uid' for 'umctl user edit'" umctl user edit eddie --uid 5
+refused 67 "umctl: cannot edit user 'nobody-here': no umgmt user named 'nobody-here'" \
+	umctl user edit nobody-here --kind robot
+refused 73 "umctl: cannot edit user 'eddie': a user named 'fred' already exists" \
+	umctl user edit eddie --rename fred
+refused 73 "umctl: cannot edit user 'eddie': 'root' is a local user in /etc/passwd" \
+	umctl user edit eddie --rename root
+refused 65 "umctl: cannot edit user 'eddie': new user name must start with a lowercase letter (a-z), not 'E'" \
+	umctl user edit eddie --rename 'Eddie'
+refused 65 "umctl: cannot edit user 'eddie': unknown kind 'alien' (person, robot or customer)" \
+	umctl user edit eddie --kind alien
+refused 65 "umctl: cannot edit user 'eddie': e-mail address 'bad' must have the form local@domain" \
+	umctl user edit eddie --email bad
+refused 65 "umctl: cannot edit user 'eddie': e-mail address must not be empty" \
+	umctl user edit eddie --email ''
+refused 65 "umctl: cannot edit user 'eddie': full name must not contain ':' (it separates passwd fields)" \
+	umctl user edit eddie --full-name 'a:b'
+refused 65 "umctl: cannot edit user 'eddie': home directory must be an absolute path (starting with '/')" \
+	umctl user edit eddie --home relative
+refused 65 "umctl: cannot edit user 'eddie': shell must be an absolute path (starting with '/')" \
+	umctl user edit eddie --shell ''
+refused 67 "umctl: cannot edit user 'eddie': no group named 'nosuchgroup' (neither in umgmt nor in /etc/group)" \
+	umctl user edit eddie --group nosuchgroup
 # A valid change together with a bad one: nothing at all changes.
-refused 65 umctl user edit eddie --full-name 'Good Name' --email bad
+refused 65 "umctl: cannot edit user 'eddie': e-mail address 'bad' must have the form local@domain" \
+	umctl user edit eddie --full-name 'Good Name' --email bad
 
 finish

@@ -19,24 +19,30 @@ expect_exit_stdin 0 'first line only\nsecond line\n' umctl user passwd bob --std
 
 # Refusals change nothing.
 remember_state
-expect_exit_stdin 65 '\n' umctl user passwd bob --stdin
-expect_err "empty"
-expect_exit_stdin 65 '' umctl user passwd bob --stdin
-expect_exit_stdin 65 'abc\000defghijk\n' umctl user passwd bob --stdin
-expect_err "NUL"
-expect_exit_stdin 65 'short\n' umctl user passwd bob --stdin
-expect_exit_stdin 65 "$(head -c 5000 /dev/zero | tr '\0' x)\n" umctl user passwd bob --stdin
-expect_err "longer than"
-expect_exit_stdin 65 'bob\n' umctl user passwd bob --stdin
-expect_exit_stdin 67 'correct horse battery\n' umctl user passwd nobody-here --stdin
-expect_exit_stdin 64 'correct horse battery\n' umctl user passwd bob --stdin=yes
-expect_exit_stdin 64 'correct horse battery\n' umctl user passwd
+expect_refusal_stdin 65 "umctl: cannot set the password of user 'bob': the password is empty" \
+	'\n' umctl user passwd bob --stdin
+expect_refusal_stdin 65 "umctl: cannot set the password of user 'bob': the password is empty" \
+	'' umctl user passwd bob --stdin
+expect_refusal_stdin 65 "umctl: cannot set the password of user 'bob': the password contains a NUL byte" \
+	'abc\000defghijk\n' umctl user passwd bob --stdin
+expect_refusal_stdin 65 "umctl: cannot set the password of user 'bob': The password must be at least 8 characters long." \
+	'short\n' umctl user passwd bob --stdin
+expect_refusal_stdin 65 "umctl: cannot set the password of user 'bob': the password is longer than 4096 bytes" \
+	"$(head -c 5000 /dev/zero | tr '\0' x)\n" umctl user passwd bob --stdin
+expect_refusal_stdin 65 "umctl: cannot set the password of user 'bob': The password must be at least 8 characters long." \
+	'bob\n' umctl user passwd bob --stdin
+expect_refusal_stdin 67 "umctl: cannot set the password of user 'nobody-here': no umgmt user named 'nobody-here'" \
+	'correct horse battery\n' umctl user passwd nobody-here --stdin
+expect_refusal_stdin 64 "umctl: option '--stdin' takes no value" \
+	'correct horse battery\n' umctl user passwd bob --stdin=yes
+expect_refusal_stdin 64 "umctl: missing argument; usage: umctl user passwd NAME [OPTIONS]" \
+	'correct horse battery\n' umctl user passwd
 expect_unchanged "refused passwords"
 
 # Interactive without a terminal: a clear usage error, not a hang.
 remember_state
-expect_exit 64 setsid -w "$UMCTL" --config "$CONF" user passwd bob
-expect_err "--stdin"
+expect_refusal 64 "umctl: cannot set the password of user 'bob': there is no terminal to ask for the password on; use --stdin to read it from standard input" \
+	setsid -w "$UMCTL" --config "$CONF" user passwd bob
 expect_unchanged "no terminal"
 
 # Interactive on a terminal (a pty from expect(1)), when expect is there.
@@ -61,19 +67,24 @@ lassign [wait] pid spawnid os_error value
 exit $value
 EXP
 	}
+	# on_tty PW1 PW2: interact, the session (stdout and stderr share the
+	# pty) in $OUT without the pty's carriage returns, the status in $rc.
+	on_tty() {
+		interact "$1" "$2" >"$T/pty" 2>"$ERR"
+		rc=$?
+		tr -d '\r' <"$T/pty" >"$OUT"
+	}
 	remember_state
-	interact 'tty secret one' 'tty secret two' >"$OUT" 2>"$ERR"
-	rc=$?
+	on_tty 'tty secret one' 'tty secret two'
 	if [ "$rc" = 65 ]; then ok "mismatch: exit 65"; else not_ok "mismatch: exit 65 (got $rc)"; show_output; fi
-	expect_out "Passwords do not match"
+	expect_out_line "umctl: cannot set the password of user 'bob': Passwords do not match"
 	expect_unchanged "mismatched passwords"
-	interact 'short' 'short' >"$OUT" 2>"$ERR"
-	rc=$?
+	on_tty 'short' 'short'
 	if [ "$rc" = 65 ]; then ok "too short: exit 65"; else not_ok "too short: exit 65 (got $rc)"; show_output; fi
+	expect_out_line "umctl: cannot set the password of user 'bob': The password must be at least 8 characters long."
 	check "too short: not asked twice" sh -c "! grep -q 'Retype' '$OUT'"
 	expect_unchanged "short password"
-	interact 'tty secret one' 'tty secret one' >"$OUT" 2>"$ERR"
-	rc=$?
+	on_tty 'tty secret one' 'tty secret one'
 	if [ "$rc" = 0 ]; then ok "match: exit 0"; else not_ok "match: exit 0 (got $rc)"; show_output; fi
 	check "no echo of the password" sh -c "! grep -q 'tty secret' '$OUT'"
 

@@ -66,7 +66,8 @@ check "created_at is ISO 8601 UTC" \
 	sh -c "grep -Eq '\"created_at\": \"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\"' '$OUT'"
 
 # Errors stay on stderr in JSON mode; stdout holds nothing to misparse.
-expect_exit 67 umctl user show nobody-here --json
+expect_refusal 67 "umctl: cannot show user 'nobody-here': no umgmt user named 'nobody-here'" \
+	umctl user show nobody-here --json
 expect_no_out
 
 finish

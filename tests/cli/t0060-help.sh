@@ -56,38 +56,40 @@ expect_exit 0 umctl --version
 expect_out "umctl (umgmt) "
 
 # Usage errors.
-expect_exit 64 umctl
-expect_exit 64 umctl frobnicate
-expect_err "unknown command 'frobnicate'"
+expect_refusal 64 "Usage: umctl [--config FILE] [--json] NOUN VERB [ARGUMENTS] [OPTIONS]" umctl
+expect_refusal 64 "umctl: unknown command 'frobnicate'" umctl frobnicate
 expect_err "umctl --help"
-expect_exit 64 umctl user frobnicate
-expect_err "unknown verb 'frobnicate'"
+expect_refusal 64 "umctl: unknown verb 'frobnicate' for 'user' (verbs: add, list, show, edit, passwd, delete, disable, enable, approve, unapprove, unlock, absence, reset-password)" \
+	umctl user frobnicate
 expect_err "umctl user --help"
-expect_exit 64 umctl group frobnicate
+expect_refusal 64 "umctl: unknown verb 'frobnicate' for 'group' (verbs: add, list, show, delete, add-member, remove-member)" \
+	umctl group frobnicate
 expect_err "umctl group --help"
-expect_exit 64 umctl user
-expect_err "needs a verb"
-expect_exit 64 umctl user list --frobnicate
-expect_err "unknown option '--frobnicate'"
+expect_refusal 64 "umctl: 'user' needs a verb: add, list, show, edit, passwd, delete, disable, enable, approve, unapprove, unlock, absence, reset-password" \
+	umctl user
+expect_refusal 64 "umctl: unknown option '--frobnicate' for 'umctl user list'" \
+	umctl user list --frobnicate
 expect_err "umctl user --help"
-expect_exit 64 umctl --frobnicate
-expect_exit 64 umctl user -x list
-expect_exit 64 umctl user --uid 5 add bob
-expect_err "follow the verb"
-expect_exit 64 umctl user list extra
-expect_err "too many arguments"
-expect_exit 64 umctl user show
-expect_err "missing argument"
-expect_exit 64 umctl status extra
-expect_exit 64 umctl help frobnicate
-expect_exit 64 umctl help user frobnicate
-expect_exit 64 "$UMCTL" --config
-expect_exit 64 umctl --json=yes user list
+expect_refusal 64 "umctl: unknown option '--frobnicate'" umctl --frobnicate
+expect_refusal 64 "umctl: unknown option '-x'" umctl user -x list
+expect_refusal 64 "umctl: unknown option '--uid' (a verb's options follow the verb)" \
+	umctl user --uid 5 add bob
+expect_refusal 64 "umctl: too many arguments; usage: umctl user list [OPTIONS]" \
+	umctl user list extra
+expect_refusal 64 "umctl: missing argument; usage: umctl user show NAME" umctl user show
+expect_refusal 64 "umctl: too many arguments; usage: umctl status" umctl status extra
+expect_refusal 64 "umctl: unknown command 'frobnicate'" umctl help frobnicate
+expect_refusal 64 "umctl: unknown verb 'frobnicate' for 'user'" umctl help user frobnicate
+expect_refusal 64 "umctl: option '--config' needs a value" "$UMCTL" --config
+expect_refusal 64 "umctl: option '--json' takes no value" umctl --json=yes user list
 # No prefix matching.
-expect_exit 64 umctl us list
-expect_exit 64 umctl user ad bob
-expect_exit 64 umctl user li
-expect_exit 64 umctl group add-mem g u
-expect_exit 64 umctl user add bob --full
+expect_refusal 64 "umctl: unknown command 'us'" umctl us list
+expect_refusal 64 "umctl: unknown verb 'ad' for 'user' (verbs: add, list, show, edit, passwd, delete, disable, enable, approve, unapprove, unlock, absence, reset-password)" \
+	umctl user ad bob
+expect_refusal 64 "umctl: unknown verb 'li' for 'user' (verbs: add, list, show, edit, passwd, delete, disable, enable, approve, unapprove, unlock, absence, reset-password)" \
+	umctl user li
+expect_refusal 64 "umctl: unknown verb 'add-mem' for 'group' (verbs: add, list, show, delete, add-member, remove-member)" \
+	umctl group add-mem g u
+expect_refusal 64 "umctl: unknown option '--full' for 'umctl user add'" umctl user add bob --full
 
 finish

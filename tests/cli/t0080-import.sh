@@ -15,21 +15,22 @@ devs:x:300101:bob,alice,zed
 GR
 
 # Usage errors change nothing.
-refused 64 umctl import
-refused 64 umctl import --passwd
+refused 64 "umctl: give --passwd FILE, --group FILE or both" umctl import
+refused 64 "umctl: option '--passwd' needs a value (FILE)" umctl import --passwd
 
 # A bad line anywhere refuses the whole import, naming file and line.
 cp "$T/passwd" "$T/bad-passwd"
 echo 'carol:x:030003:300100::/home/carol:/bin/sh' >>"$T/bad-passwd"
-refused 65 umctl import --passwd "$T/bad-passwd" --group "$T/group"
-expect_err "$T/bad-passwd:3: uid '030003'"
+refused 65 "umctl: cannot import: $T/bad-passwd:3: uid '030003' is not a decimal number between 1 and 4294967294" \
+	umctl import --passwd "$T/bad-passwd" --group "$T/group"
 { cat "$T/group"; printf 'x:x:300200:nobody-here\n'; } >"$T/bad-group"
-refused 65 umctl import --passwd "$T/passwd" --group "$T/bad-group"
-expect_err "$T/bad-group:3: member 'nobody-here'"
+refused 65 "umctl: cannot import: $T/bad-group:3: member 'nobody-here' is a user neither of $T/passwd nor of umgmt" \
+	umctl import --passwd "$T/passwd" --group "$T/bad-group"
 printf 'zed:x:300300:300100::/h:/bin/sh\n' >"$T/taken-passwd"
-refused 73 umctl import --passwd "$T/taken-passwd" --group "$T/group"
-expect_err "$T/taken-passwd:1: a user named 'zed' already exists"
-refused 74 umctl import --passwd "$T/no-such-file"
+refused 73 "umctl: cannot import: $T/taken-passwd:1: a user named 'zed' already exists in umgmt" \
+	umctl import --passwd "$T/taken-passwd" --group "$T/group"
+refused 74 "umctl: cannot import: cannot read $T/no-such-file: No such file or directory" \
+	umctl import --passwd "$T/no-such-file"
 
 # The good files: kept ids, members, approved users without password.
 expect_exit 0 umctl import --passwd "$T/passwd" --group "$T/group" --json
@@ -44,7 +45,7 @@ expect_json true approved
 expect_exit 0 umctl group show devs --json
 expect_json '["alice", "bob", "zed"]' members
 # The same again: every name is taken now.
-refused 73 umctl import --passwd "$T/passwd"
-expect_err "$T/passwd:1: a user named 'alice' already exists"
+refused 73 "umctl: cannot import: $T/passwd:1: a user named 'alice' already exists in umgmt" \
+	umctl import --passwd "$T/passwd"
 
 finish

@@ -5,21 +5,10 @@
 TZ=UTC
 export TZ
 
-snapshot() {
-	state
+# What refused also keeps unchanged, beyond lib.sh's state.
+state_extra() {
 	umctl service list --json 2>&1
 	umctl user show bob --json 2>&1
-}
-refused_here() {
-	snapshot >"$T/snap.before"
-	expect_exit "$@"
-	snapshot >"$T/snap.after"
-	if cmp -s "$T/snap.before" "$T/snap.after"; then
-		ok "store unchanged: $(describe "$@")"
-	else
-		not_ok "store unchanged: $(describe "$@")"
-		diff "$T/snap.before" "$T/snap.after" | head -20 | sed 's/^/#   /'
-	fi
 }
 
 expect_exit 0 umctl init
@@ -85,43 +74,51 @@ check "deny: other services denied" grep -q '"other services: denied by default'
 write_config
 
 # Refusals.
-refused_here 65 umctl service add 'ss/hd'
-expect_err "ss/hd"
-refused_here 65 umctl service add --restricted -- -sshd
-refused_here 65 umctl service add .hidden
-refused_here 65 umctl service add "$(head -c 65 /dev/zero | tr '\0' a)"
-refused_here 65 umctl service add ftp --description "$(printf 'a\tb')"
-refused_here 73 umctl service add sshd
-expect_err "already exists"
-refused_here 64 umctl service grant sshd --user bob --group devs
-expect_err "either --user"
-refused_here 64 umctl service grant sshd
-refused_here 64 umctl service revoke sshd --user bob --group devs
-refused_here 64 umctl service revoke sshd
-refused_here 64 umctl service edit sshd
-refused_here 64 umctl service edit sshd --open --restricted
-refused_here 65 umctl service grant 'ss/hd' --user bob
-expect_err "ss/hd"
-refused_here 65 umctl service grant sshd --user 'Bad!'
-refused_here 67 umctl service grant sshd --user nosuchuser
-expect_err "nosuchuser"
-refused_here 67 umctl service grant sshd --group nosuchgroup
-expect_err "nosuchgroup"
-refused_here 67 umctl service grant ftp --user bob
-expect_err "ftp"
-refused_here 73 umctl service grant sshd --group devs
-expect_err "already"
-refused_here 67 umctl service revoke sshd --user bob
-expect_err "no grant"
-refused_here 67 umctl service show ftp
-refused_here 67 umctl service edit ftp --open
-refused_here 67 umctl service delete ftp
-refused_here 65 umctl service delete 'ss/hd'
+refused 65 "umctl: cannot add service 'ss/hd': service name 'ss/hd' may only contain letters, digits, '.', '_', '+' and '-'" \
+	umctl service add 'ss/hd'
+refused 65 "umctl: cannot add service '-sshd': service name '-sshd' must not start with '-'" \
+	umctl service add --restricted -- -sshd
+refused 65 "umctl: cannot add service '.hidden': service name '.hidden' must not start with '.'" \
+	umctl service add .hidden
+refused 65 "umctl: cannot add service 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': service name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' must be 1 to 64 characters long" \
+	umctl service add "$(head -c 65 /dev/zero | tr '\0' a)"
+refused 65 "umctl: cannot add service 'ftp': the description contains a control character" \
+	umctl service add ftp --description "$(printf 'a\tb')"
+refused 73 "umctl: cannot add service 'sshd': a service named 'sshd' already exists" \
+	umctl service add sshd
+refused 64 "umctl: give either --user USER or --group GROUP" \
+	umctl service grant sshd --user bob --group devs
+refused 64 "umctl: give either --user USER or --group GROUP" umctl service grant sshd
+refused 64 "umctl: give either --user USER or --group GROUP" \
+	umctl service revoke sshd --user bob --group devs
+refused 64 "umctl: give either --user USER or --group GROUP" umctl service revoke sshd
+refused 64 "umctl: give either --restricted or --open" umctl service edit sshd
+refused 64 "umctl: give either --restricted or --open" umctl service edit sshd --open --restricted
+refused 65 "umctl: cannot grant service 'ss/hd': service name 'ss/hd' may only contain letters, digits, '.', '_', '+' and '-'" \
+	umctl service grant 'ss/hd' --user bob
+refused 65 "umctl: cannot grant service 'sshd': user name must start with a lowercase letter (a-z), not 'B'" \
+	umctl service grant sshd --user 'Bad!'
+refused 67 "umctl: cannot grant service 'sshd': no umgmt user named 'nosuchuser'" \
+	umctl service grant sshd --user nosuchuser
+refused 67 "umctl: cannot grant service 'sshd': no umgmt group named 'nosuchgroup'" \
+	umctl service grant sshd --group nosuchgroup
+refused 67 "umctl: cannot grant service 'ftp': no service named 'ftp'" \
+	umctl service grant ftp --user bob
+refused 73 "umctl: cannot grant service 'sshd': group 'devs' is already granted service 'sshd'" \
+	umctl service grant sshd --group devs
+refused 67 "umctl: cannot revoke a grant of service 'sshd': user 'bob' has no grant for service 'sshd'" \
+	umctl service revoke sshd --user bob
+refused 67 "umctl: cannot show service 'ftp': no service named 'ftp'" umctl service show ftp
+refused 67 "umctl: cannot edit service 'ftp': no service named 'ftp'" umctl service edit ftp --open
+refused 67 "umctl: cannot delete service 'ftp': no service named 'ftp'" umctl service delete ftp
+refused 65 "umctl: cannot delete service 'ss/hd': service name 'ss/hd' may only contain letters, digits, '.', '_', '+' and '-'" \
+	umctl service delete 'ss/hd'
 
 # delete takes the grants with it
 expect_exit 0 umctl service delete sshd
 expect_no_out
-expect_exit 67 umctl service show sshd
+expect_refusal 67 "umctl: cannot show service 'sshd': no service named 'sshd'" \
+	umctl service show sshd
 expect_exit 0 umctl service list --json
 expect_json login 0 name
 expect_exit 0 umctl user show carol --json
