@@ -8,7 +8,10 @@
 # As root, every scenario runs a second time as an unprivileged user
 # (nobody, through setpriv): the core trusts a config and a store owned by
 # the caller when the process is not setuid, so umctl must work the same
-# there. UMCTL_CLI_UNPRIVILEGED=no skips that second round.
+# there. UMCTL_CLI_UNPRIVILEGED=no skips that second round. That round runs
+# copies of the scenarios, umctl and the test programs in a world-readable
+# temporary directory: the checkout and the build may be where nobody
+# cannot read them (a clone in root's 0700 home, say).
 set -u
 
 if [ $# -lt 1 ]; then
@@ -51,21 +54,50 @@ resolve() {
 	esac
 }
 
+resolved=
 for t in $tests; do
-	t=$(resolve "$t")
+	resolved="$resolved $(resolve "$t")"
+done
+
+for t in $resolved; do
 	run_one "$(basename "$t" .sh)" sh "$t"
 done
+
+umctl_bin=${UMCTL:-$BUILDDIR/umctl}
+[ -f "$umctl_bin" ] || umctl_bin=$BUILDDIR/bin/umctl
+
+# stage DIR: DIR/tests/cli holds lib.sh and the scenarios, DIR/build the
+# umctl under test and the test programs of tests/cli, all readable by
+# anyone.
+stage() {
+	mkdir -p "$1/tests/cli" "$1/build/tests/cli" &&
+		cp "$here"/*.sh "$1/tests/cli/" &&
+		for t in $resolved; do cp "$t" "$1/tests/cli/" || return 1; done &&
+		cp "$umctl_bin" "$1/build/umctl" &&
+		for p in "$BUILDDIR"/tests/cli/test-*; do
+			if [ -f "$p" ]; then cp "$p" "$1/build/tests/cli/" || return 1; fi
+		done &&
+		chmod -R a+rX "$1"
+}
 
 if [ "$(id -u)" = 0 ] && [ "${UMCTL_CLI_UNPRIVILEGED:-yes}" != no ]; then
 	if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
 		uid=$(id -u nobody)
 		gid=$(id -g nobody)
-		echo "# running the scenarios again as nobody ($uid:$gid)"
-		for t in $tests; do
-			t=$(resolve "$t")
+		copy=$(mktemp -d /tmp/umgmt-cli-nobody.XXXXXX) || exit 1
+		trap 'rm -rf "$copy"' EXIT
+		chmod 0755 "$copy"
+		if ! stage "$copy"; then
+			echo "# cannot copy the scenarios and umctl to $copy"
+			exit 1
+		fi
+		echo "# running the scenarios again as nobody ($uid:$gid), from copies in $copy"
+		cd "$copy" || exit 1
+		for t in $resolved; do
 			run_one "$(basename "$t" .sh)(nobody)" \
-				env -u SUDO_USER HOME=/ TMPDIR=/tmp \
-				setpriv --reuid="$uid" --regid="$gid" --clear-groups sh "$t"
+				env -u SUDO_USER -u UMCTL HOME=/ TMPDIR=/tmp BUILDDIR="$copy/build" \
+				setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+				sh "$copy/tests/cli/$(basename "$t")"
 		done
 	else
 		echo "# not running unprivileged: setpriv or the user nobody is missing"
