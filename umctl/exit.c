@@ -5,6 +5,8 @@
  */
 #include <pwd.h>
 
+#include "umgmt/validate.h"
+
 #include "umctl.h"
 
 int umctl_exit_code(enum umctl_phase phase, int err)
@@ -171,6 +173,24 @@ int umctl_open_store(struct umctl_cmd *cmd, int flags, struct um_store **ret, co
 	}
 	*ret = s;
 	return 0;
+}
+
+int umctl_what(struct umctl_cmd *cmd, const char *what)
+{
+	char *s = cmd->n_args > 0 ? um_asprintf("%s '%s'", what, cmd->args[0]) : um_strdup(what);
+
+	if (!s)
+		return umctl_fail(-ENOMEM, "%s", what);
+	free(cmd->what);
+	cmd->what = s;
+	return 0;
+}
+
+int umctl_check_name(const struct umctl_cmd *cmd, const char *kind, const char *name)
+{
+	int r = um_check_name(kind, name);
+
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 
 void umctl_warn(const char *fmt, ...)

@@ -16,48 +16,42 @@ static void emit_group(const struct um_group *g)
 	out_time("created_at", g->created_at);
 }
 
-/* Checks a group name argument; returns 0 or the exit code. */
-static int check_group_name(const char *name, const char *what)
+int umctl_check_group(struct umctl_cmd *cmd)
 {
-	int r = um_check_name("group name", name);
+	return umctl_check_name(cmd, "group name", cmd->args[0]);
+}
 
-	return r < 0 ? umctl_fail(r, "%s", what) : 0;
+int umctl_check_group_add(struct umctl_cmd *cmd)
+{
+	struct group_add_opts *o = &cmd->opts.group_add;
+	uint64_t v;
+	int r;
+
+	r = umctl_check_group(cmd);
+	if (r)
+		return r;
+	o->id = -1;
+	if (o->gid) {
+		if (um_parse_u64(o->gid, 0, UINT32_MAX - 1, &v) < 0)
+			return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+					       "gid '%s' is not a number from 0 to %u", o->gid,
+					       UINT32_MAX - 1);
+		o->id = (int64_t)v;
+	}
+	/* The description is the core's to check: it is not in /etc/group,
+	 * and the text output escapes whatever it holds. */
+	return 0;
 }
 
 int umctl_cmd_group_add(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(um_group_freep) struct um_group *g = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	const char *gid = umctl_opt(cmd, "gid");
-	const char *description = umctl_opt(cmd, "description");
-	int64_t id = -1;
+	const struct group_add_opts *o = &cmd->opts.group_add;
 	int r;
 
-	what = um_asprintf("add group '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "add group");
-	r = check_group_name(name, what);
-	if (r)
-		return r;
-	if (gid) {
-		uint64_t v;
-
-		if (um_parse_u64(gid, 0, UINT32_MAX - 1, &v) < 0)
-			return umctl_fail_code(UMCTL_EX_DATAERR, what,
-					       "gid '%s' is not a number from 0 to %u", gid,
-					       UINT32_MAX - 1);
-		id = (int64_t)v;
-	}
-	/* The description is the core's to check: it is not in /etc/group,
-	 * and the text output escapes whatever it holds. */
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_group_add(s, name, id, description, &g);
+	r = um_group_add(cmd->store, cmd->args[0], o->id, o->description, &g);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
+		return umctl_fail(r, "%s", cmd->what);
 	out_record_begin();
 	emit_group(g);
 	out_record_end();
@@ -66,17 +60,13 @@ int umctl_cmd_group_add(struct umctl_cmd *cmd)
 
 int umctl_cmd_group_list(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	struct um_group **v = NULL;
 	size_t n = 0;
 	int r;
 
-	r = umctl_open_store(cmd, UM_STORE_READ, &s, "list groups");
-	if (r)
-		return r;
-	r = um_group_list(s, &v, &n);
+	r = um_group_list(cmd->store, &v, &n);
 	if (r < 0)
-		return umctl_fail(r, "list groups");
+		return umctl_fail(r, "%s", cmd->what);
 	out_list_begin(group_columns);
 	for (size_t i = 0; i < n; i++) {
 		out_item_begin();
@@ -90,24 +80,12 @@ int umctl_cmd_group_list(struct umctl_cmd *cmd)
 
 int umctl_cmd_group_show(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(um_group_freep) struct um_group *g = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
 	int r;
 
-	what = um_asprintf("show group '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "show group");
-	r = check_group_name(name, what);
-	if (r)
-		return r;
-	r = umctl_open_store(cmd, UM_STORE_READ, &s, what);
-	if (r)
-		return r;
-	r = um_group_get(s, name, &g);
+	r = um_group_get(cmd->store, cmd->args[0], &g);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
+		return umctl_fail(r, "%s", cmd->what);
 	out_record_begin();
 	emit_group(g);
 	out_record_end();
@@ -116,24 +94,9 @@ int umctl_cmd_group_show(struct umctl_cmd *cmd)
 
 int umctl_cmd_group_delete(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	int r;
+	int r = um_group_delete(cmd->store, cmd->args[0]);
 
-	what = um_asprintf("delete group '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "delete group");
-	r = check_group_name(name, what);
-	if (r)
-		return r;
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_group_delete(s, name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	return 0;
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 
 static bool is_member(const struct um_group *g, const char *user)
@@ -151,50 +114,49 @@ static bool is_member(const struct um_group *g, const char *user)
  * transaction, so a failure after the checks (a concurrent change) can
  * still leave the first users done: we then say exactly which.
  */
+int umctl_check_group_members(struct umctl_cmd *cmd)
+{
+	char **users = cmd->args + 1;
+	int r;
+
+	r = umctl_check_group(cmd);
+	if (r)
+		return r;
+	for (int i = 0; i < cmd->n_args - 1; i++) {
+		r = umctl_check_name(cmd, "user name", users[i]);
+		if (r)
+			return r;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(users[i], users[j]))
+				return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+						       "user '%s' is named twice", users[i]);
+	}
+	return 0;
+}
+
 static int change_members(struct umctl_cmd *cmd, bool add)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(um_group_freep) struct um_group *g = NULL;
-	_cleanup_free_ char *what = NULL;
+	struct um_store *s = cmd->store;
 	const char *group = cmd->args[0];
 	char **users = cmd->args + 1;
 	int n = cmd->n_args - 1;
 	int r;
 
-	what = add ? um_asprintf("add members to group '%s'", group) :
-		     um_asprintf("remove members from group '%s'", group);
-	if (!what)
-		return umctl_fail(-ENOMEM, "change members");
-	r = check_group_name(group, what);
-	if (r)
-		return r;
-	for (int i = 0; i < n; i++) {
-		r = um_check_name("user name", users[i]);
-		if (r < 0)
-			return umctl_fail(r, "%s", what);
-		for (int j = 0; j < i; j++)
-			if (!strcmp(users[i], users[j]))
-				return umctl_fail_code(UMCTL_EX_DATAERR, what,
-						       "user '%s' is named twice", users[i]);
-	}
-
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
 	r = um_group_get(s, group, &g);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
+		return umctl_fail(r, "%s", cmd->what);
 	for (int i = 0; i < n; i++) {
 		_cleanup_(um_user_freep) struct um_user *u = NULL;
 
 		r = um_user_get(s, users[i], &u);
 		if (r < 0)
-			return umctl_fail(r, "%s", what);
+			return umctl_fail(r, "%s", cmd->what);
 		if (add && is_member(g, users[i]))
-			return umctl_fail_code(UMCTL_EX_CANTCREAT, what,
+			return umctl_fail_code(UMCTL_EX_CANTCREAT, cmd->what,
 					       "user '%s' is already a member", users[i]);
 		if (!add && !is_member(g, users[i]))
-			return umctl_fail_code(UMCTL_EX_NOUSER, what,
+			return umctl_fail_code(UMCTL_EX_NOUSER, cmd->what,
 					       "user '%s' is not a member", users[i]);
 	}
 

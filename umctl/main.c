@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * umctl: the command line. One two-level table (noun, then verb) below
- * drives both the dispatch and the help; names match exactly, never by
- * prefix (an abbreviation that works today breaks when a verb is added).
+ * drives the dispatch, the setup that each verb declares (its options, the
+ * store) and the help; names match exactly, never by prefix (an
+ * abbreviation that works today breaks when a verb is added).
  *
  *   umctl [--config FILE] [--json] NOUN VERB [ARGS] [OPTIONS]
  *
@@ -16,161 +17,228 @@
 
 /* ------------------------------------------------------------ the table */
 
+/*
+ * A verb's options: name, metavariable (NULL: a flag), help, and the type
+ * and place of the field that the parser sets in the verb's options
+ * struct (umctl.h).
+ */
 static const struct umctl_option user_add_options[] = {
-	{ "full-name", "TEXT", "full name (GECOS): UTF-8, no ':', ',' or newline" },
-	{ "email", "ADDR", "e-mail address (private: never served by NSS)" },
-	{ "kind", "KIND", "person (the default), robot or customer" },
-	{ "uid", "N", "the uid (default: the lowest never used one in [ids])" },
-	{ "group", "GROUP", "primary group (default: a private group named after the user)" },
-	{ "home", "DIR", "home directory (default: [users] home, /home/NAME)" },
-	{ "shell", "PATH", "login shell (default: [users] shell)" },
-	{ NULL, NULL, NULL },
+	{ "full-name", "TEXT", "full name (GECOS): UTF-8, no ':', ',' or newline",
+	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.full_name) },
+	{ "email", "ADDR", "e-mail address (private: never served by NSS)",
+	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.email) },
+	{ "kind", "KIND", "person (the default), robot or customer",
+	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.kind) },
+	{ "uid", "N", "the uid (default: the lowest never used one in [ids])",
+	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, uid) },
+	{ "group", "GROUP", "primary group (default: a private group named after the user)",
+	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.group) },
+	{ "home", "DIR", "home directory (default: [users] home, /home/NAME)",
+	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.home) },
+	{ "shell", "PATH", "login shell (default: [users] shell)",
+	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.shell) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_edit_options[] = {
-	{ "rename", "NEW", "rename the user (the uid stays)" },
-	{ "full-name", "TEXT", "set the full name (\"\" clears it)" },
-	{ "email", "ADDR", "set the e-mail address" },
-	{ "no-email", NULL, "remove the e-mail address" },
-	{ "kind", "KIND", "person, robot or customer" },
-	{ "home", "DIR", "set the home directory (nothing is moved)" },
-	{ "shell", "PATH", "set the login shell" },
-	{ "group", "GROUP", "set the primary group" },
-	{ "expires", "DATE", "the account expires from DATE (YYYY-MM-DD, local) on" },
-	{ "no-expiry", NULL, "the account never expires" },
-	{ NULL, NULL, NULL },
+	{ "rename", "NEW", "rename the user (the uid stays)",
+	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, rename) },
+	{ "full-name", "TEXT", "set the full name (\"\" clears it)",
+	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.full_name) },
+	{ "email", "ADDR", "set the e-mail address",
+	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.email) },
+	{ "no-email", NULL, "remove the e-mail address",
+	  UMCTL_OPT_FLAG, offsetof(struct user_edit_opts, no_email) },
+	{ "kind", "KIND", "person, robot or customer",
+	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.kind) },
+	{ "home", "DIR", "set the home directory (nothing is moved)",
+	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.home) },
+	{ "shell", "PATH", "set the login shell",
+	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.shell) },
+	{ "group", "GROUP", "set the primary group",
+	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.group) },
+	{ "expires", "DATE", "the account expires from DATE (YYYY-MM-DD, local) on",
+	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, expires) },
+	{ "no-expiry", NULL, "the account never expires",
+	  UMCTL_OPT_FLAG, offsetof(struct user_edit_opts, no_expiry) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_passwd_options[] = {
-	{ "stdin", NULL, "read the password as one line from standard input" },
-	{ "expire", NULL, "make the next login choose a new password (asks for none)" },
-	{ NULL, NULL, NULL },
+	{ "stdin", NULL, "read the password as one line from standard input",
+	  UMCTL_OPT_FLAG, offsetof(struct user_passwd_opts, from_stdin) },
+	{ "expire", NULL, "make the next login choose a new password (asks for none)",
+	  UMCTL_OPT_FLAG, offsetof(struct user_passwd_opts, expire) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_list_options[] = {
-	{ "pending", NULL, "only users waiting for approval" },
-	{ "absent", NULL, "only users absent today, with the last day of the absence" },
-	{ NULL, NULL, NULL },
+	{ "pending", NULL, "only users waiting for approval",
+	  UMCTL_OPT_FLAG, offsetof(struct user_list_opts, pending) },
+	{ "absent", NULL, "only users absent today, with the last day of the absence",
+	  UMCTL_OPT_FLAG, offsetof(struct user_list_opts, absent) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_absence_options[] = {
-	{ "from", "DATE", "first day of the absence (YYYY-MM-DD, local)" },
-	{ "until", "DATE", "last day (inclusive; default: until further notice)" },
-	{ "reason", "TEXT", "why (for administrators; the user is not told)" },
-	{ "clear", NULL, "remove every absence of the user" },
-	{ NULL, NULL, NULL },
+	{ "from", "DATE", "first day of the absence (YYYY-MM-DD, local)",
+	  UMCTL_OPT_STRING, offsetof(struct user_absence_opts, from) },
+	{ "until", "DATE", "last day (inclusive; default: until further notice)",
+	  UMCTL_OPT_STRING, offsetof(struct user_absence_opts, until) },
+	{ "reason", "TEXT", "why (for administrators; the user is not told)",
+	  UMCTL_OPT_STRING, offsetof(struct user_absence_opts, reason) },
+	{ "clear", NULL, "remove every absence of the user",
+	  UMCTL_OPT_FLAG, offsetof(struct user_absence_opts, clear) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_reset_options[] = {
-	{ "ttl", "DURATION", "lifetime of the token: N[smhd], 1m to 365d (default [tokens] ttl)" },
-	{ NULL, NULL, NULL },
+	{ "ttl", "DURATION", "lifetime of the token: N[smhd], 1m to 365d (default [tokens] ttl)",
+	  UMCTL_OPT_STRING, offsetof(struct user_reset_opts, ttl) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option service_add_options[] = {
-	{ "restricted", NULL, "only users and groups with a grant may use it" },
-	{ "description", "TEXT", "what the service is" },
-	{ NULL, NULL, NULL },
+	{ "restricted", NULL, "only users and groups with a grant may use it",
+	  UMCTL_OPT_FLAG, offsetof(struct service_add_opts, restricted) },
+	{ "description", "TEXT", "what the service is",
+	  UMCTL_OPT_STRING, offsetof(struct service_add_opts, description) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option service_edit_options[] = {
-	{ "restricted", NULL, "only users and groups with a grant may use it" },
-	{ "open", NULL, "every user may use it" },
-	{ NULL, NULL, NULL },
+	{ "restricted", NULL, "only users and groups with a grant may use it",
+	  UMCTL_OPT_FLAG, offsetof(struct service_edit_opts, restricted) },
+	{ "open", NULL, "every user may use it",
+	  UMCTL_OPT_FLAG, offsetof(struct service_edit_opts, open) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option service_grant_options[] = {
-	{ "user", "USER", "a user" },
-	{ "group", "GROUP", "a group: its members, primary and supplementary" },
-	{ NULL, NULL, NULL },
+	{ "user", "USER", "a user",
+	  UMCTL_OPT_STRING, offsetof(struct service_grant_opts, user) },
+	{ "group", "GROUP", "a group: its members, primary and supplementary",
+	  UMCTL_OPT_STRING, offsetof(struct service_grant_opts, group) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option group_add_options[] = {
-	{ "gid", "N", "the gid (default: the lowest free one in [ids])" },
-	{ "description", "TEXT", "what the group is for" },
-	{ NULL, NULL, NULL },
-};
-
-static const struct umctl_verb init_verbs[] = {
-	{ NULL, "", 0, 0, NULL, umctl_cmd_init, "create the store (refuses if one exists)" },
-};
-
-static const struct umctl_verb status_verbs[] = {
-	{ NULL, "", 0, 0, NULL, umctl_cmd_status,
-	  "show the store's state; republish a snapshot that is behind" },
-};
-
-static const struct umctl_verb user_verbs[] = {
-	{ "add", "NAME", 1, 1, user_add_options, umctl_cmd_user_add,
-	  "add a user and print it" },
-	{ "list", "", 0, 0, user_list_options, umctl_cmd_user_list, "list users" },
-	{ "show", "NAME", 1, 1, NULL, umctl_cmd_user_show, "show every field of a user" },
-	{ "edit", "NAME", 1, 1, user_edit_options, umctl_cmd_user_edit, "change a user" },
-	{ "passwd", "NAME", 1, 1, user_passwd_options, umctl_cmd_user_passwd,
-	  "set a user's password (asks twice on the terminal)" },
-	{ "delete", "NAME", 1, 1, NULL, umctl_cmd_user_delete,
-	  "delete a user at once, without asking (the uid is never reused)" },
-	{ "disable", "NAME", 1, 1, NULL, umctl_cmd_user_disable,
-	  "refuse new logins of a user (open sessions continue)" },
-	{ "enable", "NAME", 1, 1, NULL, umctl_cmd_user_enable, "allow a disabled user again" },
-	{ "approve", "NAME", 1, 1, NULL, umctl_cmd_user_approve,
-	  "approve a user waiting for approval" },
-	{ "unapprove", "NAME", 1, 1, NULL, umctl_cmd_user_unapprove,
-	  "put a user back in the approval queue" },
-	{ "unlock", "NAME", 1, 1, NULL, umctl_cmd_user_unlock,
-	  "forget a user's failed logins, ending a lockout" },
-	{ "absence", "NAME", 1, 1, user_absence_options, umctl_cmd_user_absence,
-	  "mark a user absent (no logins) for some days, or clear that" },
-	{ "reset-password", "NAME", 1, 1, user_reset_options, umctl_cmd_user_reset_password,
-	  "issue a one-time token to choose a new password (mailed or printed)" },
-	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
-};
-
-static const struct umctl_verb service_verbs[] = {
-	{ "add", "NAME", 1, 1, service_add_options, umctl_cmd_service_add,
-	  "add a service record (a PAM service name) and print it" },
-	{ "edit", "NAME", 1, 1, service_edit_options, umctl_cmd_service_edit,
-	  "make a service restricted or open" },
-	{ "list", "", 0, 0, NULL, umctl_cmd_service_list, "list the service records" },
-	{ "show", "NAME", 1, 1, NULL, umctl_cmd_service_show, "show a service and its grants" },
-	{ "delete", "NAME", 1, 1, NULL, umctl_cmd_service_delete,
-	  "delete a service record and its grants" },
-	{ "grant", "NAME", 1, 1, service_grant_options, umctl_cmd_service_grant,
-	  "let a user or group use a restricted service" },
-	{ "revoke", "NAME", 1, 1, service_grant_options, umctl_cmd_service_revoke,
-	  "take a grant back" },
-	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
-};
-
-static const struct umctl_verb token_verbs[] = {
-	{ "list", "", 0, 0, NULL, umctl_cmd_token_list,
-	  "list activation and reset tokens (never the tokens themselves)" },
-	{ "revoke", "USER", 1, 1, NULL, umctl_cmd_token_revoke,
-	  "revoke the valid token of a user" },
-	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
-};
-
-static const struct umctl_verb group_verbs[] = {
-	{ "add", "NAME", 1, 1, group_add_options, umctl_cmd_group_add, "add a group and print it" },
-	{ "list", "", 0, 0, NULL, umctl_cmd_group_list, "list all groups" },
-	{ "show", "NAME", 1, 1, NULL, umctl_cmd_group_show, "show a group and its members" },
-	{ "delete", "NAME", 1, 1, NULL, umctl_cmd_group_delete,
-	  "delete a group (refused while it is a user's primary group)" },
-	{ "add-member", "GROUP USER...", 2, -1, NULL, umctl_cmd_group_add_member,
-	  "add users to a group (all checked before any is added)" },
-	{ "remove-member", "GROUP USER...", 2, -1, NULL, umctl_cmd_group_remove_member,
-	  "remove users from a group (all checked before any is removed)" },
-	{ NULL, NULL, 0, 0, NULL, NULL, NULL },
+	{ "gid", "N", "the gid (default: the lowest free one in [ids])",
+	  UMCTL_OPT_STRING, offsetof(struct group_add_opts, gid) },
+	{ "description", "TEXT", "what the group is for",
+	  UMCTL_OPT_STRING, offsetof(struct group_add_opts, description) },
+	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option import_options[] = {
-	{ "passwd", "FILE", "users in passwd(5) format" },
-	{ "group", "FILE", "groups and their members in group(5) format" },
-	{ NULL, NULL, NULL },
+	{ "passwd", "FILE", "users in passwd(5) format",
+	  UMCTL_OPT_STRING, offsetof(struct import_opts, passwd) },
+	{ "group", "FILE", "groups and their members in group(5) format",
+	  UMCTL_OPT_STRING, offsetof(struct import_opts, group) },
+	{ NULL, NULL, NULL, 0, 0 },
+};
+
+/*
+ * The verbs: name, ARGS for the help, min and max argument count, options,
+ * what it needs open, its <what> for "umctl: cannot <what> 'ARG': ...",
+ * the check that runs before the store is opened (may be NULL), the run,
+ * and the summary for the help.
+ */
+static const struct umctl_verb init_verbs[] = {
+	{ NULL, "", 0, 0, NULL, UMCTL_STORE_NONE, "create the store", NULL, umctl_cmd_init,
+	  "create the store (refuses if one exists)" },
+};
+
+static const struct umctl_verb status_verbs[] = {
+	{ NULL, "", 0, 0, NULL, UMCTL_STORE_READ, "read the store's status", NULL,
+	  umctl_cmd_status, "show the store's state; republish a snapshot that is behind" },
 };
 
 static const struct umctl_verb import_verbs[] = {
-	{ NULL, "", 0, 0, import_options, umctl_cmd_import,
-	  "load users and groups from passwd/group files, all or nothing" },
+	{ NULL, "", 0, 0, import_options, UMCTL_STORE_WRITE, "import", umctl_check_import,
+	  umctl_cmd_import, "load users and groups from passwd/group files, all or nothing" },
+};
+
+static const struct umctl_verb user_verbs[] = {
+	{ "add", "NAME", 1, 1, user_add_options, UMCTL_STORE_WRITE, "add user",
+	  umctl_check_user_add, umctl_cmd_user_add, "add a user and print it" },
+	{ "list", "", 0, 0, user_list_options, UMCTL_STORE_READ, "list users", NULL,
+	  umctl_cmd_user_list, "list users" },
+	{ "show", "NAME", 1, 1, NULL, UMCTL_STORE_READ, "show user", umctl_check_user,
+	  umctl_cmd_user_show, "show every field of a user" },
+	{ "edit", "NAME", 1, 1, user_edit_options, UMCTL_STORE_WRITE, "edit user",
+	  umctl_check_user_edit, umctl_cmd_user_edit, "change a user" },
+	{ "passwd", "NAME", 1, 1, user_passwd_options, UMCTL_STORE_WRITE,
+	  "set the password of user", umctl_check_user_passwd, umctl_cmd_user_passwd,
+	  "set a user's password (asks twice on the terminal)" },
+	{ "delete", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "delete user", umctl_check_user,
+	  umctl_cmd_user_delete,
+	  "delete a user at once, without asking (the uid is never reused)" },
+	{ "disable", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "disable user", umctl_check_user,
+	  umctl_cmd_user_disable, "refuse new logins of a user (open sessions continue)" },
+	{ "enable", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "enable user", umctl_check_user,
+	  umctl_cmd_user_enable, "allow a disabled user again" },
+	{ "approve", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "approve user", umctl_check_user,
+	  umctl_cmd_user_approve, "approve a user waiting for approval" },
+	{ "unapprove", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "unapprove user", umctl_check_user,
+	  umctl_cmd_user_unapprove, "put a user back in the approval queue" },
+	{ "unlock", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "unlock user", umctl_check_user,
+	  umctl_cmd_user_unlock, "forget a user's failed logins, ending a lockout" },
+	{ "absence", "NAME", 1, 1, user_absence_options, UMCTL_STORE_WRITE,
+	  "add an absence of user", umctl_check_user_absence, umctl_cmd_user_absence,
+	  "mark a user absent (no logins) for some days, or clear that" },
+	{ "reset-password", "NAME", 1, 1, user_reset_options, UMCTL_STORE_WRITE,
+	  "issue a reset token for user", umctl_check_user_reset_password,
+	  umctl_cmd_user_reset_password,
+	  "issue a one-time token to choose a new password (mailed or printed)" },
+	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static const struct umctl_verb service_verbs[] = {
+	{ "add", "NAME", 1, 1, service_add_options, UMCTL_STORE_WRITE, "add service",
+	  umctl_check_service, umctl_cmd_service_add,
+	  "add a service record (a PAM service name) and print it" },
+	{ "edit", "NAME", 1, 1, service_edit_options, UMCTL_STORE_WRITE, "edit service",
+	  umctl_check_service_edit, umctl_cmd_service_edit, "make a service restricted or open" },
+	{ "list", "", 0, 0, NULL, UMCTL_STORE_READ, "list services", NULL,
+	  umctl_cmd_service_list, "list the service records" },
+	{ "show", "NAME", 1, 1, NULL, UMCTL_STORE_READ, "show service", umctl_check_service,
+	  umctl_cmd_service_show, "show a service and its grants" },
+	{ "delete", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "delete service", umctl_check_service,
+	  umctl_cmd_service_delete, "delete a service record and its grants" },
+	{ "grant", "NAME", 1, 1, service_grant_options, UMCTL_STORE_WRITE, "grant service",
+	  umctl_check_service_grant, umctl_cmd_service_grant,
+	  "let a user or group use a restricted service" },
+	{ "revoke", "NAME", 1, 1, service_grant_options, UMCTL_STORE_WRITE,
+	  "revoke a grant of service", umctl_check_service_grant, umctl_cmd_service_revoke,
+	  "take a grant back" },
+	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static const struct umctl_verb token_verbs[] = {
+	{ "list", "", 0, 0, NULL, UMCTL_STORE_READ, "list tokens", NULL, umctl_cmd_token_list,
+	  "list activation and reset tokens (never the tokens themselves)" },
+	{ "revoke", "USER", 1, 1, NULL, UMCTL_STORE_WRITE, "revoke the token of",
+	  umctl_check_user, umctl_cmd_token_revoke, "revoke the valid token of a user" },
+	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static const struct umctl_verb group_verbs[] = {
+	{ "add", "NAME", 1, 1, group_add_options, UMCTL_STORE_WRITE, "add group",
+	  umctl_check_group_add, umctl_cmd_group_add, "add a group and print it" },
+	{ "list", "", 0, 0, NULL, UMCTL_STORE_READ, "list groups", NULL, umctl_cmd_group_list,
+	  "list all groups" },
+	{ "show", "NAME", 1, 1, NULL, UMCTL_STORE_READ, "show group", umctl_check_group,
+	  umctl_cmd_group_show, "show a group and its members" },
+	{ "delete", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "delete group", umctl_check_group,
+	  umctl_cmd_group_delete, "delete a group (refused while it is a user's primary group)" },
+	{ "add-member", "GROUP USER...", 2, -1, NULL, UMCTL_STORE_WRITE, "add members to group",
+	  umctl_check_group_members, umctl_cmd_group_add_member,
+	  "add users to a group (all checked before any is added)" },
+	{ "remove-member", "GROUP USER...", 2, -1, NULL, UMCTL_STORE_WRITE,
+	  "remove members from group", umctl_check_group_members, umctl_cmd_group_remove_member,
+	  "remove users from a group (all checked before any is removed)" },
+	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL },
 };
 
 static const struct umctl_noun nouns[] = {
@@ -222,25 +290,14 @@ static const struct umctl_verb *find_verb(const struct umctl_noun *n, const char
 	return NULL;
 }
 
-static ssize_t find_option(const struct umctl_verb *v, const char *name)
+static const struct umctl_option *find_option(const struct umctl_verb *v, const char *name)
 {
 	if (!v || !v->options)
-		return -1;
-	for (size_t i = 0; v->options[i].name; i++)
-		if (!strcmp(v->options[i].name, name))
-			return (ssize_t)i;
-	return -1;
-}
-
-const char *umctl_opt(const struct umctl_cmd *cmd, const char *name)
-{
-	ssize_t i = find_option(cmd->verb, name);
-
-	if (i < 0) {
-		fprintf(stderr, "umctl: internal error: option --%s is not in the table\n", name);
-		abort();
-	}
-	return cmd->values[i];
+		return NULL;
+	for (const struct umctl_option *o = v->options; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
 }
 
 /* ------------------------------------------------------------ help */
@@ -387,8 +444,149 @@ static const char *help_command(const struct umctl_noun *n, char *buf, size_t si
 	return buf;
 }
 
+/* What the command line asks for instead of running a verb. */
+struct request {
+	bool help;            /* --help, -h */
+	bool version;         /* --version */
+	bool help_command;    /* umctl help [NOUN [VERB]] */
+	const char *topic[2]; /* its NOUN and VERB */
+	int n_topic;
+};
+
+/* Sets the field of the verb's option o: a flag, or a string from value
+ * ("--name=value") or else the next argument. */
+static int set_option(struct umctl_cmd *cmd, const struct umctl_option *o, const char *value,
+		      char **argv, int argc, int *i, const char *hc)
+{
+	void *field = (char *)&cmd->opts + o->offset;
+	bool *flag = field;
+	const char **string = field;
+
+	if (o->type == UMCTL_OPT_FLAG ? *flag : *string != NULL)
+		return umctl_usage_error(hc, "option '--%s' is given twice", o->name);
+	if (o->type == UMCTL_OPT_FLAG) {
+		if (value)
+			return umctl_usage_error(hc, "option '--%s' takes no value", o->name);
+		*flag = true;
+	} else {
+		if (!value && *i + 1 >= argc)
+			return umctl_usage_error(hc, "option '--%s' needs a value (%s)", o->name,
+						 o->arg);
+		/* value points into argv, which lives on. */
+		*string = value ? value : argv[++*i];
+	}
+	cmd->n_opts++;
+	return 0;
+}
+
+/* argv[*i], "--name" or "--name=value": a global option or one of the
+ * verb's (never one of the verb's before the verb). */
+static int parse_option(struct umctl_cmd *cmd, struct request *req, char **argv, int argc, int *i)
+{
+	const char *a = argv[*i] + 2, *eq = strchr(a, '='), *value = eq ? eq + 1 : NULL;
+	_cleanup_free_ char *name = eq ? strndup(a, (size_t)(eq - a)) : um_strdup(a);
+	const struct umctl_option *o;
+	char hc[64];
+
+	if (!name) {
+		fputs("umctl: out of memory\n", stderr);
+		return UMCTL_EX_FAILURE;
+	}
+	help_command(cmd->noun, hc, sizeof(hc));
+	if (streq(name, "help") || streq(name, "version") || streq(name, "json")) {
+		if (value)
+			return umctl_usage_error(hc, "option '--%s' takes no value", name);
+		if (streq(name, "help"))
+			req->help = true;
+		else if (streq(name, "version"))
+			req->version = true;
+		else
+			cmd->json = true;
+		return 0;
+	}
+	if (streq(name, "config")) {
+		if (!value && *i + 1 >= argc)
+			return umctl_usage_error(hc, "option '--config' needs a value");
+		cmd->config_path = value ? value : argv[++*i];
+		return 0;
+	}
+	o = find_option(cmd->verb, name);
+	if (o)
+		return set_option(cmd, o, value, argv, argc, i, hc);
+	if (cmd->noun && !cmd->verb)
+		return umctl_usage_error(
+			hc, "unknown option '--%s' (a verb's options follow the verb)", name);
+	if (cmd->verb)
+		return umctl_usage_error(hc, "unknown option '--%s' for 'umctl %s%s%s'", name,
+					 cmd->noun->name, cmd->verb->name ? " " : "",
+					 cmd->verb->name ? cmd->verb->name : "");
+	return umctl_usage_error(hc, "unknown option '--%s'", name);
+}
+
+/* A word that is no option: the topic of help, the noun, the verb, or
+ * one of the verb's arguments. */
+static int parse_word(struct umctl_cmd *cmd, struct request *req, char *a)
+{
+	char hc[64], vb[256];
+
+	if (req->help_command) {
+		if (req->n_topic >= 2)
+			return umctl_usage_error("umctl help", "too many arguments");
+		req->topic[req->n_topic++] = a;
+		return 0;
+	}
+	if (!cmd->noun) {
+		if (streq(a, "help")) {
+			req->help_command = true;
+			return 0;
+		}
+		cmd->noun = find_noun(a);
+		if (!cmd->noun)
+			return umctl_usage_error("umctl", "unknown command '%s'", a);
+		if (is_command(cmd->noun))
+			cmd->verb = &cmd->noun->verbs[0];
+		return 0;
+	}
+	if (!cmd->verb) {
+		cmd->verb = find_verb(cmd->noun, a);
+		if (!cmd->verb)
+			return umctl_usage_error(help_command(cmd->noun, hc, sizeof(hc)),
+						 "unknown verb '%s' for '%s' (verbs: %s)", a,
+						 cmd->noun->name,
+						 verb_names(cmd->noun, vb, sizeof(vb)));
+		return 0;
+	}
+	cmd->args[cmd->n_args++] = a;
+	return 0;
+}
+
+/* The whole command line, up to a --help or --version. */
+static int parse_line(struct umctl_cmd *cmd, struct request *req, char **argv, int argc)
+{
+	bool options_done = false;
+	char hc[64];
+	int r = 0;
+
+	for (int i = 1; i < argc && !r && !req->help && !req->version; i++) {
+		char *a = argv[i];
+
+		if (options_done || a[0] != '-' || a[1] == '\0')
+			r = parse_word(cmd, req, a);
+		else if (streq(a, "--"))
+			options_done = true;
+		else if (streq(a, "-h"))
+			req->help = true;
+		else if (a[1] != '-')
+			r = umctl_usage_error(help_command(cmd->noun, hc, sizeof(hc)),
+					      "unknown option '%s'", a);
+		else
+			r = parse_option(cmd, req, argv, argc, &i);
+	}
+	return r;
+}
+
 /* umctl help [NOUN [VERB]] */
-static int run_help(char **topic, int n_topic)
+static int run_help(const char *const *topic, int n_topic)
 {
 	const struct umctl_noun *n;
 	const struct umctl_verb *v;
@@ -411,6 +609,46 @@ static int run_help(char **topic, int n_topic)
 	return out_finish();
 }
 
+/* --version, umctl help ..., --help. */
+static int answer(const struct umctl_cmd *cmd, const struct request *req)
+{
+	if (req->version)
+		printf("umctl (umgmt) %s\n", UMGMT_VERSION);
+	else if (req->help_command)
+		return run_help(req->topic, req->n_topic);
+	else if (!cmd->noun)
+		help_top(stdout);
+	else if (!cmd->verb)
+		help_noun(stdout, cmd->noun);
+	else
+		help_verb(stdout, cmd->noun, cmd->verb);
+	return out_finish();
+}
+
+/* A command, with a verb if it needs one, and as many arguments as it takes. */
+static int check_line(const struct umctl_cmd *cmd)
+{
+	const struct umctl_verb *v = cmd->verb;
+	_cleanup_free_ char *s = NULL;
+	char hc[64], vb[256];
+
+	if (!cmd->noun) {
+		help_top(stderr);
+		return UMCTL_EX_USAGE;
+	}
+	help_command(cmd->noun, hc, sizeof(hc));
+	if (!v)
+		return umctl_usage_error(hc, "'%s' needs a verb: %s", cmd->noun->name,
+					 verb_names(cmd->noun, vb, sizeof(vb)));
+	if (cmd->n_args >= v->min_args && (v->max_args < 0 || cmd->n_args <= v->max_args))
+		return 0;
+	s = synopsis(cmd->noun, v);
+	return umctl_usage_error(hc, "%s; usage: umctl %s",
+				 cmd->n_args < v->min_args ? "missing argument" :
+							     "too many arguments",
+				 s ? s : cmd->noun->name);
+}
+
 static int load_config(struct umctl_cmd *cmd)
 {
 	int r;
@@ -430,184 +668,60 @@ static int load_config(struct umctl_cmd *cmd)
 	return 0;
 }
 
+/*
+ * What the verb's table entry declares: its <what>, its check, the store
+ * (with the actor for the audit trail when it writes), then the verb
+ * itself; the store is closed after it.
+ */
+static int run_verb(struct umctl_cmd *cmd)
+{
+	const struct umctl_verb *v = cmd->verb;
+	int r;
+
+	r = umctl_what(cmd, v->what);
+	if (!r && v->check)
+		r = v->check(cmd);
+	if (!r && v->store != UMCTL_STORE_NONE)
+		r = umctl_open_store(cmd,
+				     v->store == UMCTL_STORE_WRITE ? UM_STORE_WRITE : UM_STORE_READ,
+				     &cmd->store, cmd->what);
+	if (!r)
+		r = v->run(cmd);
+	um_store_close(cmd->store);
+	cmd->store = NULL;
+	free(cmd->what);
+	cmd->what = NULL;
+	return r;
+}
+
 int main(int argc, char **argv)
 {
+	_cleanup_free_ char **args = NULL;
 	struct umctl_cmd cmd = { 0 };
-	_cleanup_free_ char **pos = NULL;
-	const char *help_topic[2];
-	int n_help_topic = 0;
-	bool help_noun_seen = false, want_help = false, options_done = false;
-	char hc[64], vb[256];
-	int n_pos = 0, r, r2;
+	struct request req = { 0 };
+	int r, r2;
 
 	/* Byte-exact output: no locale-dependent formatting of anything. */
 	setlocale(LC_ALL, "C");
 
-	pos = calloc((size_t)argc + 1, sizeof(*pos));
-	if (!pos) {
+	cmd.args = args = calloc((size_t)argc + 1, sizeof(*args));
+	if (!args) {
 		fputs("umctl: out of memory\n", stderr);
 		return UMCTL_EX_FAILURE;
 	}
-
-	for (int i = 1; i < argc && !want_help; i++) {
-		char *a = argv[i];
-
-		if (!options_done && a[0] == '-' && a[1] != '\0') {
-			_cleanup_free_ char *name = NULL;
-			const char *value = NULL;
-			ssize_t k;
-
-			if (streq(a, "--")) {
-				options_done = true;
-				continue;
-			}
-			if (streq(a, "-h")) {
-				want_help = true;
-				continue;
-			}
-			if (a[1] != '-')
-				return umctl_usage_error(help_command(cmd.noun, hc, sizeof(hc)),
-							 "unknown option '%s'", a);
-			/* --name=value: value points into argv, which lives on. */
-			const char *eq = strchr(a + 2, '=');
-			name = eq ? strndup(a + 2, (size_t)(eq - (a + 2))) : um_strdup(a + 2);
-			if (!name) {
-				fputs("umctl: out of memory\n", stderr);
-				return UMCTL_EX_FAILURE;
-			}
-			if (eq)
-				value = eq + 1;
-
-			if (streq(name, "help") || streq(name, "version") || streq(name, "json")) {
-				if (value)
-					return umctl_usage_error(
-						help_command(cmd.noun, hc, sizeof(hc)),
-						"option '--%s' takes no value", name);
-				if (streq(name, "help"))
-					want_help = true;
-				else if (streq(name, "json"))
-					cmd.json = true;
-				else {
-					printf("umctl (umgmt) %s\n", UMGMT_VERSION);
-					return out_finish();
-				}
-				continue;
-			}
-			if (streq(name, "config")) {
-				if (!value && i + 1 >= argc)
-					return umctl_usage_error(
-						help_command(cmd.noun, hc, sizeof(hc)),
-						"option '--config' needs a value");
-				cmd.config_path = value ? value : argv[++i];
-				continue;
-			}
-
-			k = find_option(cmd.verb, name);
-			if (k < 0) {
-				if (cmd.noun && !cmd.verb)
-					return umctl_usage_error(
-						help_command(cmd.noun, hc, sizeof(hc)),
-						"unknown option '--%s' (a verb's options follow the verb)",
-						name);
-				if (cmd.verb)
-					return umctl_usage_error(
-						help_command(cmd.noun, hc, sizeof(hc)),
-						"unknown option '--%s' for 'umctl %s%s%s'", name,
-						cmd.noun->name, cmd.verb->name ? " " : "",
-						cmd.verb->name ? cmd.verb->name : "");
-				return umctl_usage_error(help_command(cmd.noun, hc, sizeof(hc)),
-							 "unknown option '--%s'", name);
-			}
-			const struct umctl_option *o = &cmd.verb->options[k];
-			if (cmd.values[k])
-				return umctl_usage_error(help_command(cmd.noun, hc, sizeof(hc)),
-							 "option '--%s' is given twice", name);
-			if (o->arg) {
-				if (!value) {
-					if (i + 1 >= argc)
-						return umctl_usage_error(
-							help_command(cmd.noun, hc, sizeof(hc)),
-							"option '--%s' needs a value (%s)", name,
-							o->arg);
-					value = argv[++i];
-				}
-				cmd.values[k] = value;
-			} else {
-				if (value)
-					return umctl_usage_error(
-						help_command(cmd.noun, hc, sizeof(hc)),
-						"option '--%s' takes no value", name);
-				cmd.values[k] = "";
-			}
-			continue;
-		}
-
-		/* a positional argument */
-		if (help_noun_seen) {
-			if (n_help_topic >= 2)
-				return umctl_usage_error("umctl help", "too many arguments");
-			help_topic[n_help_topic++] = a;
-			continue;
-		}
-		if (!cmd.noun) {
-			if (streq(a, "help")) {
-				help_noun_seen = true;
-				continue;
-			}
-			cmd.noun = find_noun(a);
-			if (!cmd.noun)
-				return umctl_usage_error("umctl", "unknown command '%s'", a);
-			if (is_command(cmd.noun))
-				cmd.verb = &cmd.noun->verbs[0];
-			continue;
-		}
-		if (!cmd.verb) {
-			cmd.verb = find_verb(cmd.noun, a);
-			if (!cmd.verb)
-				return umctl_usage_error(help_command(cmd.noun, hc, sizeof(hc)),
-							 "unknown verb '%s' for '%s' (verbs: %s)", a,
-							 cmd.noun->name,
-							 verb_names(cmd.noun, vb, sizeof(vb)));
-			continue;
-		}
-		pos[n_pos++] = a;
-	}
-
-	if (help_noun_seen)
-		return run_help((char **)help_topic, n_help_topic);
-	if (want_help) {
-		if (!cmd.noun)
-			help_top(stdout);
-		else if (!cmd.verb)
-			help_noun(stdout, cmd.noun);
-		else
-			help_verb(stdout, cmd.noun, cmd.verb);
-		return out_finish();
-	}
-	if (!cmd.noun) {
-		help_top(stderr);
-		return UMCTL_EX_USAGE;
-	}
-	if (!cmd.verb)
-		return umctl_usage_error(help_command(cmd.noun, hc, sizeof(hc)),
-					 "'%s' needs a verb: %s", cmd.noun->name,
-					 verb_names(cmd.noun, vb, sizeof(vb)));
-	if (n_pos < cmd.verb->min_args || (cmd.verb->max_args >= 0 && n_pos > cmd.verb->max_args)) {
-		_cleanup_free_ char *s = synopsis(cmd.noun, cmd.verb);
-
-		return umctl_usage_error(help_command(cmd.noun, hc, sizeof(hc)), "%s; usage: umctl %s",
-					 n_pos < cmd.verb->min_args ? "missing argument" :
-								      "too many arguments",
-					 s ? s : cmd.noun->name);
-	}
-	cmd.args = pos;
-	cmd.n_args = n_pos;
-
+	r = parse_line(&cmd, &req, argv, argc);
+	if (r)
+		return r;
+	if (req.version || req.help_command || req.help)
+		return answer(&cmd, &req);
+	r = check_line(&cmd);
+	if (r)
+		return r;
 	r = load_config(&cmd);
 	if (r)
 		return r;
 	out_init(cmd.json);
-	r = cmd.verb->run(&cmd);
+	r = run_verb(&cmd);
 	r2 = out_finish();
 	um_config_free(cmd.config);
 	return r ? r : r2;

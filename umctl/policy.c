@@ -14,27 +14,12 @@
 
 typedef int (*user_change)(struct um_store *s, const char *name);
 
-/* A verb that takes a user name and changes one thing. Prints nothing. */
-static int change_user(struct umctl_cmd *cmd, const char *verb, user_change fn)
+/* A verb that changes one thing of the user args[0]. Prints nothing. */
+static int change_user(struct umctl_cmd *cmd, user_change fn)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	int r;
+	int r = fn(cmd->store, cmd->args[0]);
 
-	what = um_asprintf("%s user '%s'", verb, name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "%s user", verb);
-	r = um_check_name("user name", name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = fn(s, name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	return 0;
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 
 static int do_disable(struct um_store *s, const char *name)
@@ -59,122 +44,106 @@ static int do_unapprove(struct um_store *s, const char *name)
 
 int umctl_cmd_user_disable(struct umctl_cmd *cmd)
 {
-	return change_user(cmd, "disable", do_disable);
+	return change_user(cmd, do_disable);
 }
 
 int umctl_cmd_user_enable(struct umctl_cmd *cmd)
 {
-	return change_user(cmd, "enable", do_enable);
+	return change_user(cmd, do_enable);
 }
 
 int umctl_cmd_user_approve(struct umctl_cmd *cmd)
 {
-	return change_user(cmd, "approve", do_approve);
+	return change_user(cmd, do_approve);
 }
 
 int umctl_cmd_user_unapprove(struct umctl_cmd *cmd)
 {
-	return change_user(cmd, "unapprove", do_unapprove);
+	return change_user(cmd, do_unapprove);
 }
 
 int umctl_cmd_user_unlock(struct umctl_cmd *cmd)
 {
-	return change_user(cmd, "unlock", um_user_unlock);
+	return change_user(cmd, um_user_unlock);
 }
 
 /* umctl user absence NAME --from DATE [--until DATE] [--reason TEXT] | --clear */
-int umctl_cmd_user_absence(struct umctl_cmd *cmd)
+int umctl_check_user_absence(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	const char *from = umctl_opt(cmd, "from");
-	const char *until = umctl_opt(cmd, "until");
-	const char *reason = umctl_opt(cmd, "reason");
-	bool clear = umctl_flag(cmd, "clear");
+	const struct user_absence_opts *o = &cmd->opts.user_absence;
 	int r;
 
-	if (clear && (from || until || reason))
+	if (o->clear && (o->from || o->until || o->reason))
 		return umctl_usage_error("umctl user",
 					 "--clear excludes --from, --until and --reason");
-	if (!clear && !from)
+	if (!o->clear && !o->from)
 		return umctl_usage_error("umctl user", "give --from DATE (an absence) or --clear");
 
-	what = clear ? um_asprintf("clear the absences of user '%s'", name) :
-		       um_asprintf("add an absence of user '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "change an absence");
-	r = um_check_name("user name", name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	if (from && um_parse_date(from, NULL, NULL, NULL) < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, what,
-				       "--from '%s' is not a date of the form YYYY-MM-DD", from);
-	if (until && um_parse_date(until, NULL, NULL, NULL) < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, what,
-				       "--until '%s' is not a date of the form YYYY-MM-DD", until);
-	/* Both are YYYY-MM-DD: the text order is the calendar's. */
-	if (from && until && strcmp(until, from) < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, what,
-				       "--until %s lies before --from %s", until, from);
-
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
+	if (o->clear && (r = umctl_what(cmd, "clear the absences of user")))
+		return r;
+	r = umctl_check_user(cmd);
 	if (r)
 		return r;
-	r = clear ? um_user_clear_absences(s, name) :
-		    um_user_add_absence(s, name, from, until, reason);
+	if (o->from && um_parse_date(o->from, NULL, NULL, NULL) < 0)
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+				       "--from '%s' is not a date of the form YYYY-MM-DD", o->from);
+	if (o->until && um_parse_date(o->until, NULL, NULL, NULL) < 0)
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+				       "--until '%s' is not a date of the form YYYY-MM-DD",
+				       o->until);
+	/* Both are YYYY-MM-DD: the text order is the calendar's. */
+	if (o->from && o->until && strcmp(o->until, o->from) < 0)
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+				       "--until %s lies before --from %s", o->until, o->from);
+	return 0;
+}
+
+int umctl_cmd_user_absence(struct umctl_cmd *cmd)
+{
+	const struct user_absence_opts *o = &cmd->opts.user_absence;
+	const char *name = cmd->args[0];
+	int r;
+
+	r = o->clear ? um_user_clear_absences(cmd->store, name) :
+		       um_user_add_absence(cmd->store, name, o->from, o->until, o->reason);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
+		return umctl_fail(r, "%s", cmd->what);
 	return 0;
 }
 
 /*
- * Parses a token lifetime for --ttl: N, Ns, Nm, Nh, Nd, from 1 minute to
- * 365 days (the core's bounds). Returns 0 or an exit code after printing.
+ * Checks the user name and the token lifetime of --ttl: N, Ns, Nm, Nh, Nd,
+ * from 1 minute to 365 days (the core's bounds).
  */
-static int parse_ttl(const char *text, const char *what, int64_t *ret)
+int umctl_check_user_reset_password(struct umctl_cmd *cmd)
 {
-	int r = um_parse_duration(text, 60, 365 * 86400, ret);
+	struct user_reset_opts *o = &cmd->opts.user_reset;
+	int r;
 
+	r = umctl_check_user(cmd);
+	if (r || !o->ttl)
+		return r;
+	r = um_parse_duration(o->ttl, 60, 365 * 86400, &o->ttl_seconds);
 	if (r == -ERANGE)
-		return umctl_fail_code(UMCTL_EX_DATAERR, what,
-				       "--ttl '%s' is not between 1m and 365d", text);
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+				       "--ttl '%s' is not between 1m and 365d", o->ttl);
 	if (r < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, what,
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
 				       "--ttl '%s' is not a duration (N, Ns, Nm, Nh or Nd, e.g. 24h)",
-				       text);
+				       o->ttl);
 	return 0;
 }
 
 int umctl_cmd_user_reset_password(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(um_user_freep) struct um_user *u = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	const char *ttl_text = umctl_opt(cmd, "ttl");
 	struct umctl_token t;
-	int64_t ttl = 0;
 	int r;
 
-	what = um_asprintf("issue a reset token for user '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "issue a reset token");
-	r = um_check_name("user name", name);
+	r = um_user_get(cmd->store, cmd->args[0], &u);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	if (ttl_text) {
-		r = parse_ttl(ttl_text, what, &ttl);
-		if (r)
-			return r;
-	}
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_user_get(s, name, &u);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	r = umctl_issue_token(cmd, s, u, "reset", ttl, what, &t);
+		return umctl_fail(r, "%s", cmd->what);
+	r = umctl_issue_token(cmd, u, "reset", cmd->opts.user_reset.ttl_seconds, cmd->what, &t);
 	if (r)
 		return r;
 	out_record_begin();

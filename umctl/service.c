@@ -24,87 +24,57 @@ static void emit_service(const struct um_service *sv)
 	out_strv("grants", sv->grants, sv->n_grants);
 }
 
-/* "<verb> service 'name'" for the messages, after checking the name;
- * returns NULL after printing why, with *code set. */
-static char *service_what(const char *verb, const char *name, int *code)
+int umctl_check_service(struct umctl_cmd *cmd)
 {
-	char *what = um_asprintf("%s service '%s'", verb, name);
-	int r;
+	int r = um_check_service_name(cmd->args[0]);
 
-	if (!what) {
-		*code = umctl_fail(-ENOMEM, "change a service");
-		return NULL;
-	}
-	r = um_check_service_name(name);
-	if (r < 0) {
-		*code = umctl_fail(r, "%s", what);
-		free(what);
-		return NULL;
-	}
-	return what;
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 
 int umctl_cmd_service_add(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(service_freep) struct um_service *sv = NULL;
-	_cleanup_free_ char *what = NULL;
+	const struct service_add_opts *o = &cmd->opts.service_add;
 	const char *name = cmd->args[0];
 	int r;
 
-	what = service_what("add", name, &r);
-	if (!what)
-		return r;
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_service_add(s, name, umctl_flag(cmd, "restricted"),
-				   umctl_opt(cmd, "description"));
+	r = um_service_add(cmd->store, name, o->restricted, o->description);
 	if (r >= 0)
-		r = um_service_get(s, name, &sv);
+		r = um_service_get(cmd->store, name, &sv);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
+		return umctl_fail(r, "%s", cmd->what);
 	out_record_begin();
 	emit_service(sv);
 	out_record_end();
 	return 0;
 }
 
+int umctl_check_service_edit(struct umctl_cmd *cmd)
+{
+	const struct service_edit_opts *o = &cmd->opts.service_edit;
+
+	if (o->restricted == o->open)
+		return umctl_usage_error("umctl service", "give either --restricted or --open");
+	return umctl_check_service(cmd);
+}
+
 int umctl_cmd_service_edit(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	bool restricted = umctl_flag(cmd, "restricted"), open = umctl_flag(cmd, "open");
-	int r;
+	int r = um_service_set_restricted(cmd->store, cmd->args[0],
+					  cmd->opts.service_edit.restricted);
 
-	if (restricted == open)
-		return umctl_usage_error("umctl service", "give either --restricted or --open");
-	what = service_what("edit", name, &r);
-	if (!what)
-		return r;
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_service_set_restricted(s, name, restricted);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	return 0;
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 
 int umctl_cmd_service_list(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	struct um_service **v = NULL;
 	size_t n = 0;
 	int r;
 
-	r = umctl_open_store(cmd, UM_STORE_READ, &s, "list services");
-	if (r)
-		return r;
-	r = um_service_list(s, &v, &n);
+	r = um_service_list(cmd->store, &v, &n);
 	if (r < 0)
-		return umctl_fail(r, "list services");
+		return umctl_fail(r, "%s", cmd->what);
 	out_list_begin(service_columns);
 	for (size_t i = 0; i < n; i++) {
 		out_item_begin();
@@ -118,21 +88,12 @@ int umctl_cmd_service_list(struct umctl_cmd *cmd)
 
 int umctl_cmd_service_show(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(service_freep) struct um_service *sv = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
 	int r;
 
-	what = service_what("show", name, &r);
-	if (!what)
-		return r;
-	r = umctl_open_store(cmd, UM_STORE_READ, &s, what);
-	if (r)
-		return r;
-	r = um_service_get(s, name, &sv);
+	r = um_service_get(cmd->store, cmd->args[0], &sv);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
+		return umctl_fail(r, "%s", cmd->what);
 	out_record_begin();
 	emit_service(sv);
 	out_record_end();
@@ -141,50 +102,36 @@ int umctl_cmd_service_show(struct umctl_cmd *cmd)
 
 int umctl_cmd_service_delete(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	int r;
+	int r = um_service_delete(cmd->store, cmd->args[0]);
 
-	what = service_what("delete", name, &r);
-	if (!what)
-		return r;
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_service_delete(s, name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	return 0;
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 
 /* service grant|revoke NAME --user U | --group G */
-static int change_grant(struct umctl_cmd *cmd, bool grant)
+int umctl_check_service_grant(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	const char *user = umctl_opt(cmd, "user"), *group = umctl_opt(cmd, "group");
-	const char *grantee = user ? user : group;
-	enum um_grantee kind = user ? UM_GRANT_USER : UM_GRANT_GROUP;
+	const struct service_grant_opts *o = &cmd->opts.service_grant;
 	int r;
 
-	if (!user == !group)
+	if (!o->user == !o->group)
 		return umctl_usage_error("umctl service", "give either --user USER or --group GROUP");
-	what = service_what(grant ? "grant" : "revoke a grant of", name, &r);
-	if (!what)
-		return r;
-	r = um_check_name(user ? "user name" : "group name", grantee);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
+	r = umctl_check_service(cmd);
 	if (r)
 		return r;
-	r = grant ? um_service_grant(s, name, kind, grantee) :
-		    um_service_revoke(s, name, kind, grantee);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	return 0;
+	return o->user ? umctl_check_name(cmd, "user name", o->user) :
+			 umctl_check_name(cmd, "group name", o->group);
+}
+
+static int change_grant(struct umctl_cmd *cmd, bool grant)
+{
+	const struct service_grant_opts *o = &cmd->opts.service_grant;
+	const char *grantee = o->user ? o->user : o->group;
+	enum um_grantee kind = o->user ? UM_GRANT_USER : UM_GRANT_GROUP;
+	int r;
+
+	r = grant ? um_service_grant(cmd->store, cmd->args[0], kind, grantee) :
+		    um_service_revoke(cmd->store, cmd->args[0], kind, grantee);
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 
 int umctl_cmd_service_grant(struct umctl_cmd *cmd)

@@ -78,7 +78,6 @@ static bool republish(struct umctl_cmd *cmd, const char *truth, const struct um_
 
 int umctl_cmd_status(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_free_ char *truth = NULL;
 	_cleanup_free_ char *snapshot = NULL;
 	const char *nss_path = secure_getenv(UM_DIRECTORY_ENV);
@@ -89,28 +88,27 @@ int umctl_cmd_status(struct umctl_cmd *cmd)
 	truth = um_config_store_path(cmd->config, UM_TRUTH_FILE);
 	snapshot = um_config_store_path(cmd->config, UM_DIRECTORY_FILE);
 	if (!truth || !snapshot)
-		return umctl_fail(-ENOMEM, "read the store's status");
+		return umctl_fail(-ENOMEM, "%s", cmd->what);
 	if (!nss_path || !*nss_path)
 		nss_path = UM_DIRECTORY_PATH;
 
-	r = umctl_open_store(cmd, UM_STORE_READ, &s, "read the store's status");
-	if (r)
-		return r;
-	r = um_store_status(s, &st);
+	r = um_store_status(cmd->store, &st);
 	if (r < 0)
-		return umctl_fail(r, "read the store's status");
+		return umctl_fail(r, "%s", cmd->what);
 
 	current = st.directory_ok && st.published_generation == st.generation;
 	if (!current) {
-		um_store_close(s);
-		s = NULL;
+		/* republish() writes through a connection of its own; the
+		 * status is then read again through a new one. */
+		um_store_close(cmd->store);
+		cmd->store = NULL;
 		if (republish(cmd, truth, &st)) {
-			r = umctl_open_store(cmd, UM_STORE_READ, &s, "read the store's status");
+			r = umctl_open_store(cmd, UM_STORE_READ, &cmd->store, cmd->what);
 			if (r)
 				return r;
-			r = um_store_status(s, &st);
+			r = um_store_status(cmd->store, &st);
 			if (r < 0)
-				return umctl_fail(r, "read the store's status");
+				return umctl_fail(r, "%s", cmd->what);
 			current = st.directory_ok && st.published_generation == st.generation;
 		}
 	}

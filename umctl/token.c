@@ -194,9 +194,10 @@ static int run_notify(const char *command, const struct um_user *u, const char *
 	return 0;
 }
 
-int umctl_issue_token(struct umctl_cmd *cmd, struct um_store *s, const struct um_user *u,
-		      const char *purpose, int64_t ttl, const char *what, struct umctl_token *ret)
+int umctl_issue_token(struct umctl_cmd *cmd, const struct um_user *u, const char *purpose,
+		      int64_t ttl, const char *what, struct umctl_token *ret)
 {
+	struct um_store *s = cmd->store;
 	const char *command = cmd->config->notify_command;
 	bool activation = !strcmp(purpose, "activation");
 	bool mail = command && *command && u->email && *u->email;
@@ -265,17 +266,13 @@ static const char *const token_columns[] = { "id",	   "user",	 "purpose", "state
 
 int umctl_cmd_token_list(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	struct um_token_info *v = NULL;
 	size_t n = 0;
 	int r;
 
-	r = umctl_open_store(cmd, UM_STORE_READ, &s, "list tokens");
-	if (r)
-		return r;
-	r = um_token_list(s, &v, &n);
+	r = um_token_list(cmd->store, &v, &n);
 	if (r < 0)
-		return umctl_fail(r, "list tokens");
+		return umctl_fail(r, "%s", cmd->what);
 	out_list_begin(token_columns);
 	for (size_t i = 0; i < n; i++) {
 		out_item_begin();
@@ -294,22 +291,7 @@ int umctl_cmd_token_list(struct umctl_cmd *cmd)
 
 int umctl_cmd_token_revoke(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	int r;
+	int r = um_token_revoke(cmd->store, cmd->args[0]);
 
-	what = um_asprintf("revoke the token of '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "revoke a token");
-	r = um_check_name("user name", name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_token_revoke(s, name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	return 0;
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }

@@ -3,9 +3,12 @@
  * umctl: the pieces shared by the command files (private to umctl/).
  *
  * main.c holds the two-level command table (noun, then verb) that drives
- * both dispatch and the generated help; each verb names its options and
- * positional arguments there, and the parser stores what it found in a
- * struct umctl_cmd that the handler reads by option name.
+ * both dispatch and the generated help. Each verb declares there its
+ * positional arguments, its options (bound to the fields of its options
+ * struct below), whether it needs the store, and the words of its error
+ * messages; the dispatcher parses the options into the struct, loads the
+ * configuration, runs the verb's check, opens the store, runs the verb and
+ * closes the store again.
  */
 #ifndef UMCTL_H
 #define UMCTL_H
@@ -37,14 +40,90 @@ enum {
 	UMCTL_EX_CONFIG = 78,
 };
 
-/* One option of a verb: "--name" or "--name VALUE" (arg != NULL). */
+/*
+ * The options of the verbs that have any, one struct a verb (or a pair of
+ * verbs), each field bound to its option by the table in main.c: a flag
+ * is false and a string NULL when it was not given. A field that no
+ * option sets is the verb's check's to fill, for its run.
+ */
+struct user_field_opts { /* user add and user edit */
+	const char *full_name, *email, *kind, *group, *home, *shell;
+};
+
+struct user_add_opts {
+	struct user_field_opts fields;
+	const char *uid;
+	struct um_user_spec spec; /* from the options, by the check */
+};
+
+struct user_edit_opts {
+	struct user_field_opts fields;
+	const char *rename, *expires;
+	bool no_email, no_expiry;
+	struct um_user_spec spec; /* from the options, by the check */
+};
+
+struct user_list_opts {
+	bool pending, absent;
+};
+
+struct user_passwd_opts {
+	bool from_stdin, expire;
+};
+
+struct user_absence_opts {
+	const char *from, *until, *reason;
+	bool clear;
+};
+
+struct user_reset_opts {
+	const char *ttl;
+	int64_t ttl_seconds; /* from ttl, by the check; 0: [tokens] ttl */
+};
+
+struct service_add_opts {
+	bool restricted;
+	const char *description;
+};
+
+struct service_edit_opts {
+	bool restricted, open;
+};
+
+struct service_grant_opts { /* service grant and service revoke */
+	const char *user, *group;
+};
+
+struct group_add_opts {
+	const char *gid, *description;
+	int64_t id; /* from gid, by the check; -1: the lowest free one */
+};
+
+struct import_opts {
+	const char *passwd, *group;
+};
+
+/* What an option's field is. */
+enum umctl_opt_type {
+	UMCTL_OPT_FLAG,   /* bool, "--name" */
+	UMCTL_OPT_STRING, /* const char *, "--name VALUE" or "--name=VALUE" */
+};
+
+/* One option of a verb, bound to a field of the verb's options struct. */
 struct umctl_option {
 	const char *name; /* without the leading "--" */
 	const char *arg;  /* metavariable for the help, NULL for a flag */
 	const char *help;
+	enum umctl_opt_type type;
+	size_t offset;    /* offsetof(struct ..._opts, field) */
 };
 
-#define UMCTL_MAX_OPTIONS 16
+/* What a verb needs open before it runs. */
+enum umctl_store_need {
+	UMCTL_STORE_NONE,  /* no store (init) */
+	UMCTL_STORE_READ,  /* the store, read only */
+	UMCTL_STORE_WRITE, /* the store, for writing, with the actor set */
+};
 
 struct umctl_cmd;
 typedef int (*umctl_handler)(struct umctl_cmd *cmd);
@@ -55,6 +134,10 @@ struct umctl_verb {
 	int min_args;
 	int max_args;        /* -1: no limit */
 	const struct umctl_option *options; /* NULL-name terminated, may be NULL */
+	enum umctl_store_need store;
+	const char *what;    /* for "umctl: cannot <what> '<first argument>': ..." */
+	umctl_handler check; /* may be NULL: checks the arguments, before the
+	                      * store is opened */
 	umctl_handler run;
 	const char *summary; /* one line, lowercase, no final period */
 };
@@ -67,7 +150,8 @@ struct umctl_noun {
 	                                 * whose name is NULL */
 };
 
-/* What the command line said, handed to the verb's handler. */
+/* What the command line said, and what the dispatcher set up for it,
+ * handed to the verb's check and run. */
 struct umctl_cmd {
 	const struct umctl_noun *noun;
 	const struct umctl_verb *verb;
@@ -75,18 +159,24 @@ struct umctl_cmd {
 	bool json;
 	char **args;                   /* positional arguments */
 	int n_args;
-	const char *values[UMCTL_MAX_OPTIONS]; /* per verb option, NULL if absent;
-	                                        * a flag present reads as "" */
-	struct um_config *config;      /* loaded before the handler runs */
+	int n_opts;                    /* how many of the verb's options were given */
+	union {                        /* the verb's options, as its table binds them */
+		struct user_add_opts user_add;
+		struct user_edit_opts user_edit;
+		struct user_list_opts user_list;
+		struct user_passwd_opts user_passwd;
+		struct user_absence_opts user_absence;
+		struct user_reset_opts user_reset;
+		struct service_add_opts service_add;
+		struct service_edit_opts service_edit;
+		struct service_grant_opts service_grant;
+		struct group_add_opts group_add;
+		struct import_opts import;
+	} opts;
+	struct um_config *config;      /* loaded before the check runs */
+	char *what;                    /* the verb's what, with the first argument */
+	struct um_store *store;        /* open for run when the verb needs it */
 };
-
-/* The value of the verb's option name, or NULL when it was not given.
- * Aborts when the verb does not declare name (a programming error). */
-const char *umctl_opt(const struct umctl_cmd *cmd, const char *name);
-static inline bool umctl_flag(const struct umctl_cmd *cmd, const char *name)
-{
-	return umctl_opt(cmd, name) != NULL;
-}
 
 /* --- exit.c: the one errno -> exit code mapping, and error messages --- */
 
@@ -129,6 +219,18 @@ void umctl_fputs_safe(const char *s, FILE *f);
  * and returns the exit code; returns 0 on success.
  */
 int umctl_open_store(struct umctl_cmd *cmd, int flags, struct um_store **ret, const char *what);
+
+/*
+ * Sets cmd->what, the <what> of the command's messages: what, followed by
+ * the first argument in quotes when there is one ("add user 'bob'"). The
+ * dispatcher sets it from the table; a check may say it otherwise. Returns
+ * 0 or an exit code after printing why.
+ */
+int umctl_what(struct umctl_cmd *cmd, const char *what);
+
+/* Checks name with um_check_name(kind, name); returns 0 or an exit code
+ * after printing "umctl: cannot <cmd->what>: ...". */
+int umctl_check_name(const struct umctl_cmd *cmd, const char *kind, const char *name);
 
 /* --- output.c: one emitter for aligned text and JSON --- */
 
@@ -175,16 +277,28 @@ void out_json_string(FILE *f, const char *s);
  * printing why. */
 int out_finish(void);
 
-/* --- command handlers --- */
+/*
+ * --- command handlers ---
+ *
+ * umctl_check_*: a verb's check, run before the store is opened, so that
+ * bad input changes nothing and names itself; umctl_cmd_*: its run, with
+ * cmd->store open when the table says so. Each returns 0 or an exit code
+ * after printing why.
+ */
 
 int umctl_cmd_init(struct umctl_cmd *cmd);
 int umctl_cmd_status(struct umctl_cmd *cmd);
-int umctl_cmd_import(struct umctl_cmd *cmd); /* import.c */
+int umctl_check_import(struct umctl_cmd *cmd); /* import.c */
+int umctl_cmd_import(struct umctl_cmd *cmd);
 
+int umctl_check_user(struct umctl_cmd *cmd); /* args[0] is a user name */
+int umctl_check_user_add(struct umctl_cmd *cmd);
 int umctl_cmd_user_add(struct umctl_cmd *cmd);
 int umctl_cmd_user_list(struct umctl_cmd *cmd);
 int umctl_cmd_user_show(struct umctl_cmd *cmd);
+int umctl_check_user_edit(struct umctl_cmd *cmd);
 int umctl_cmd_user_edit(struct umctl_cmd *cmd);
+int umctl_check_user_passwd(struct umctl_cmd *cmd);
 int umctl_cmd_user_passwd(struct umctl_cmd *cmd);
 int umctl_cmd_user_delete(struct umctl_cmd *cmd);
 /* policy.c: the login policy verbs of user */
@@ -193,21 +307,37 @@ int umctl_cmd_user_enable(struct umctl_cmd *cmd);
 int umctl_cmd_user_approve(struct umctl_cmd *cmd);
 int umctl_cmd_user_unapprove(struct umctl_cmd *cmd);
 int umctl_cmd_user_unlock(struct umctl_cmd *cmd);
+int umctl_check_user_absence(struct umctl_cmd *cmd);
 int umctl_cmd_user_absence(struct umctl_cmd *cmd);
+int umctl_check_user_reset_password(struct umctl_cmd *cmd);
 int umctl_cmd_user_reset_password(struct umctl_cmd *cmd);
 
 /* service.c */
+int umctl_check_service(struct umctl_cmd *cmd); /* args[0] is a service name */
 int umctl_cmd_service_add(struct umctl_cmd *cmd);
+int umctl_check_service_edit(struct umctl_cmd *cmd);
 int umctl_cmd_service_edit(struct umctl_cmd *cmd);
 int umctl_cmd_service_list(struct umctl_cmd *cmd);
 int umctl_cmd_service_show(struct umctl_cmd *cmd);
 int umctl_cmd_service_delete(struct umctl_cmd *cmd);
+int umctl_check_service_grant(struct umctl_cmd *cmd); /* grant and revoke */
 int umctl_cmd_service_grant(struct umctl_cmd *cmd);
 int umctl_cmd_service_revoke(struct umctl_cmd *cmd);
 
 /* token.c */
 int umctl_cmd_token_list(struct umctl_cmd *cmd);
 int umctl_cmd_token_revoke(struct umctl_cmd *cmd);
+
+/* group.c */
+int umctl_check_group(struct umctl_cmd *cmd); /* args[0] is a group name */
+int umctl_check_group_add(struct umctl_cmd *cmd);
+int umctl_cmd_group_add(struct umctl_cmd *cmd);
+int umctl_cmd_group_list(struct umctl_cmd *cmd);
+int umctl_cmd_group_show(struct umctl_cmd *cmd);
+int umctl_cmd_group_delete(struct umctl_cmd *cmd);
+int umctl_check_group_members(struct umctl_cmd *cmd); /* add-member and remove-member */
+int umctl_cmd_group_add_member(struct umctl_cmd *cmd);
+int umctl_cmd_group_remove_member(struct umctl_cmd *cmd);
 
 /* A token handed over by umctl_issue_token(). */
 struct umctl_token {
@@ -217,16 +347,16 @@ struct umctl_token {
 };
 
 /*
- * token.c: issues a one-time token (purpose "activation" or "reset", ttl
- * seconds, 0 = the config's) for user u and hands it over: piped as a
- * mail to [tokens] notify_command when that is set and u has an e-mail
- * address, else left in ret->token for the caller to print, with a
+ * token.c: issues a one-time token in cmd->store (purpose "activation" or
+ * "reset", ttl seconds, 0 = the config's) for user u and hands it over:
+ * piped as a mail to [tokens] notify_command when that is set and u has an
+ * e-mail address, else left in ret->token for the caller to print, with a
  * warning on stderr to hand it over privately. A token that could not be
  * mailed is revoked again. Returns 0 or an exit code after printing why
  * ("cannot <what>: ..."). The caller wipes ret with explicit_bzero.
  */
-int umctl_issue_token(struct umctl_cmd *cmd, struct um_store *s, const struct um_user *u,
-		      const char *purpose, int64_t ttl, const char *what, struct umctl_token *ret);
+int umctl_issue_token(struct umctl_cmd *cmd, const struct um_user *u, const char *purpose,
+		      int64_t ttl, const char *what, struct umctl_token *ret);
 /* The fields token, token_expires_at, token_sent_to of the current record. */
 void umctl_emit_token(const struct umctl_token *t);
 
@@ -246,13 +376,6 @@ int umctl_user_policy_load(struct um_store *s, const struct um_user *u, const ch
 			   struct umctl_user_policy *ret);
 void umctl_user_policy_emit(const struct umctl_user_policy *p);
 void umctl_user_policy_free(struct umctl_user_policy *p);
-
-int umctl_cmd_group_add(struct umctl_cmd *cmd);
-int umctl_cmd_group_list(struct umctl_cmd *cmd);
-int umctl_cmd_group_show(struct umctl_cmd *cmd);
-int umctl_cmd_group_delete(struct umctl_cmd *cmd);
-int umctl_cmd_group_add_member(struct umctl_cmd *cmd);
-int umctl_cmd_group_remove_member(struct umctl_cmd *cmd);
 
 /* --- passwd.c --- */
 

@@ -45,86 +45,82 @@ static void emit_user(const struct um_user *u)
 	}
 }
 
-/*
- * Checks and fills the fields of spec that the options set, the ones
- * common to add and edit. Returns 0 or an exit code after printing
- * "cannot <what>: reason".
- */
-static int fill_spec(struct umctl_cmd *cmd, struct um_user_spec *spec, const char *what)
+int umctl_check_user(struct umctl_cmd *cmd)
 {
-	const char *v;
+	return umctl_check_name(cmd, "user name", cmd->args[0]);
+}
+
+/* Checks the fields common to add and edit and puts them in spec. */
+static int fill_spec(const struct umctl_cmd *cmd, const struct user_field_opts *f,
+		     struct um_user_spec *spec)
+{
 	int r;
 
-	spec->full_name = umctl_opt(cmd, "full-name");
-	if (spec->full_name && (r = um_check_gecos(spec->full_name)) < 0)
-		return umctl_fail(r, "%s", what);
-	spec->email = umctl_opt(cmd, "email");
-	if (spec->email && (r = um_check_email(spec->email)) < 0)
-		return umctl_fail(r, "%s", what);
-	spec->home = umctl_opt(cmd, "home");
-	if (spec->home && (r = um_check_path("home directory", spec->home)) < 0)
-		return umctl_fail(r, "%s", what);
-	spec->shell = umctl_opt(cmd, "shell");
-	if (spec->shell && (r = um_check_path("shell", spec->shell)) < 0)
-		return umctl_fail(r, "%s", what);
-	spec->group = umctl_opt(cmd, "group");
-	if (spec->group && (r = um_check_name("group name", spec->group)) < 0)
-		return umctl_fail(r, "%s", what);
-	v = umctl_opt(cmd, "kind");
-	if (v) {
-		spec->kind = um_user_kind_from_string(v);
+	*spec = (struct um_user_spec)UM_USER_SPEC_INIT;
+	spec->full_name = f->full_name;
+	if (f->full_name && (r = um_check_gecos(f->full_name)) < 0)
+		return umctl_fail(r, "%s", cmd->what);
+	spec->email = f->email;
+	if (f->email && (r = um_check_email(f->email)) < 0)
+		return umctl_fail(r, "%s", cmd->what);
+	spec->home = f->home;
+	if (f->home && (r = um_check_path("home directory", f->home)) < 0)
+		return umctl_fail(r, "%s", cmd->what);
+	spec->shell = f->shell;
+	if (f->shell && (r = um_check_path("shell", f->shell)) < 0)
+		return umctl_fail(r, "%s", cmd->what);
+	spec->group = f->group;
+	if (f->group && (r = umctl_check_name(cmd, "group name", f->group)))
+		return r;
+	if (f->kind) {
+		spec->kind = um_user_kind_from_string(f->kind);
 		if (spec->kind < 0)
-			return umctl_fail_code(UMCTL_EX_DATAERR, what,
-					       "unknown kind '%s' (person, robot or customer)", v);
+			return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+					       "unknown kind '%s' (person, robot or customer)",
+					       f->kind);
+	}
+	return 0;
+}
+
+int umctl_check_user_add(struct umctl_cmd *cmd)
+{
+	struct user_add_opts *o = &cmd->opts.user_add;
+	uint64_t v;
+	int r;
+
+	r = umctl_check_user(cmd);
+	if (!r)
+		r = fill_spec(cmd, &o->fields, &o->spec);
+	if (r)
+		return r;
+	if (o->uid) {
+		if (um_parse_u64(o->uid, 0, UINT32_MAX - 1, &v) < 0)
+			return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+					       "uid '%s' is not a number from 0 to %u", o->uid,
+					       UINT32_MAX - 1);
+		o->spec.uid = (int64_t)v;
 	}
 	return 0;
 }
 
 int umctl_cmd_user_add(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(um_user_freep) struct um_user *u = NULL;
 	_cleanup_free_ char *what = NULL;
-	struct um_user_spec spec = UM_USER_SPEC_INIT;
 	const char *name = cmd->args[0];
 	struct umctl_token t;
-	const char *uid;
 	int r;
 
-	what = um_asprintf("add user '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "add user");
-	r = um_check_name("user name", name);
+	r = um_user_add(cmd->store, name, &cmd->opts.user_add.spec, &u);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	r = fill_spec(cmd, &spec, what);
-	if (r)
-		return r;
-	uid = umctl_opt(cmd, "uid");
-	if (uid) {
-		uint64_t v;
-
-		if (um_parse_u64(uid, 0, UINT32_MAX - 1, &v) < 0)
-			return umctl_fail_code(UMCTL_EX_DATAERR, what,
-					       "uid '%s' is not a number from 0 to %u", uid,
-					       UINT32_MAX - 1);
-		spec.uid = (int64_t)v;
-	}
-
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_user_add(s, name, &spec, &u);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
+		return umctl_fail(r, "%s", cmd->what);
 
 	/* A new user has no password: they choose one with an activation
 	 * token, so that whoever adds them never knows it. */
-	free(what);
 	what = um_asprintf("issue an activation token for the new user '%s'", name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "issue an activation token");
-	r = umctl_issue_token(cmd, s, u, "activation", 0, what, &t);
+	r = umctl_issue_token(cmd, u, "activation", 0, what, &t);
 	if (r) {
 		umctl_note("user '%s' was added (uid %u) without a token; "
 			   "run 'umctl user reset-password %s' to issue one",
@@ -144,37 +140,33 @@ int umctl_cmd_user_add(struct umctl_cmd *cmd)
  * when. */
 int umctl_cmd_user_list(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	bool pending = umctl_flag(cmd, "pending"), absent = umctl_flag(cmd, "absent");
+	bool pending = cmd->opts.user_list.pending, absent = cmd->opts.user_list.absent;
 	time_t now = time(NULL);
 	struct um_user **v = NULL;
 	char today[11], *until = NULL;
 	size_t n = 0;
 	int r;
 
-	r = umctl_open_store(cmd, UM_STORE_READ, &s, "list users");
-	if (r)
-		return r;
 	um_today(now, today);
-	r = um_user_list_filtered(s,
-					  (pending ? UM_USER_LIST_PENDING : 0) |
-						  (absent ? UM_USER_LIST_ABSENT : 0),
-					  today, &v, &n);
+	r = um_user_list_filtered(cmd->store,
+				  (pending ? UM_USER_LIST_PENDING : 0) |
+					  (absent ? UM_USER_LIST_ABSENT : 0),
+				  today, &v, &n);
 	if (r < 0)
-		return umctl_fail(r, "list users");
+		return umctl_fail(r, "%s", cmd->what);
 	/* Every absence is looked up before anything is printed. */
 	if (absent) {
 		until = calloc(n ? n : 1, 11);
 		if (!until) {
 			um_user_list_free(v, n);
-			return umctl_fail(-ENOMEM, "list users");
+			return umctl_fail(-ENOMEM, "%s", cmd->what);
 		}
 		for (size_t i = 0; i < n; i++) {
-			r = um_user_absent_until(s, v[i]->name, now, until + 11 * i);
+			r = um_user_absent_until(cmd->store, v[i]->name, now, until + 11 * i);
 			if (r < 0) {
 				free(until);
 				um_user_list_free(v, n);
-				return umctl_fail(r, "list users");
+				return umctl_fail(r, "%s", cmd->what);
 			}
 		}
 	}
@@ -195,26 +187,14 @@ int umctl_cmd_user_list(struct umctl_cmd *cmd)
 
 int umctl_cmd_user_show(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
 	_cleanup_(um_user_freep) struct um_user *u = NULL;
 	struct umctl_user_policy policy;
-	const char *name = cmd->args[0];
 	int r;
 
-	r = um_check_name("user name", name);
+	r = um_user_get(cmd->store, cmd->args[0], &u);
 	if (r < 0)
-		return umctl_fail(r, "show user '%s'", name);
-	what = um_asprintf("show user '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "show user");
-	r = umctl_open_store(cmd, UM_STORE_READ, &s, what);
-	if (r)
-		return r;
-	r = um_user_get(s, name, &u);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	r = umctl_user_policy_load(s, u, what, &policy);
+		return umctl_fail(r, "%s", cmd->what);
+	r = umctl_user_policy_load(cmd->store, u, cmd->what, &policy);
 	if (r)
 		return r;
 	out_record_begin();
@@ -226,76 +206,66 @@ int umctl_cmd_user_show(struct umctl_cmd *cmd)
 }
 
 /* True when an option of spec (not --expires / --no-expiry) was given. */
-static bool edits_spec(const struct umctl_cmd *cmd)
+static bool edits_spec(const struct user_edit_opts *o)
 {
-	static const char *const spec_options[] = { "rename", "full-name", "email", "no-email",
-						    "kind",   "home",      "shell", "group" };
+	const struct user_field_opts *f = &o->fields;
 
-	for (size_t i = 0; i < UM_ELEMENTSOF(spec_options); i++)
-		if (umctl_opt(cmd, spec_options[i]))
-			return true;
-	return false;
+	return o->rename || f->full_name || f->email || o->no_email || f->kind || f->home ||
+	       f->shell || f->group;
+}
+
+int umctl_check_user_edit(struct umctl_cmd *cmd)
+{
+	struct user_edit_opts *o = &cmd->opts.user_edit;
+	int r;
+
+	if (cmd->n_opts == 0)
+		return umctl_usage_error("umctl user", "nothing to change: give at least one option");
+	if (o->fields.email && o->no_email)
+		return umctl_usage_error("umctl user", "--email and --no-email exclude each other");
+	if (o->expires && o->no_expiry)
+		return umctl_usage_error("umctl user", "--expires and --no-expiry exclude each other");
+
+	r = umctl_check_user(cmd);
+	if (!r)
+		r = fill_spec(cmd, &o->fields, &o->spec);
+	if (r)
+		return r;
+	if (o->no_email)
+		o->spec.email = "";
+	o->spec.rename = o->rename;
+	if (o->rename && (r = umctl_check_name(cmd, "new user name", o->rename)))
+		return r;
+	if (o->expires && um_parse_date(o->expires, NULL, NULL, NULL) < 0)
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
+				       "--expires '%s' is not a date of the form YYYY-MM-DD",
+				       o->expires);
+	return 0;
 }
 
 int umctl_cmd_user_edit(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	struct um_user_spec spec = UM_USER_SPEC_INIT;
+	const struct user_edit_opts *o = &cmd->opts.user_edit;
 	const char *name = cmd->args[0];
-	const char *expires = umctl_opt(cmd, "expires");
-	bool no_expiry = umctl_flag(cmd, "no-expiry");
-	bool any = false;
 	int r;
 
-	for (size_t i = 0; i < UMCTL_MAX_OPTIONS; i++)
-		any |= cmd->values[i] != NULL;
-	if (!any)
-		return umctl_usage_error("umctl user", "nothing to change: give at least one option");
-	if (umctl_flag(cmd, "email") && umctl_flag(cmd, "no-email"))
-		return umctl_usage_error("umctl user", "--email and --no-email exclude each other");
-	if (expires && no_expiry)
-		return umctl_usage_error("umctl user", "--expires and --no-expiry exclude each other");
-
-	what = um_asprintf("edit user '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "edit user");
-	r = um_check_name("user name", name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	r = fill_spec(cmd, &spec, what);
-	if (r)
-		return r;
-	if (umctl_flag(cmd, "no-email"))
-		spec.email = "";
-	spec.rename = umctl_opt(cmd, "rename");
-	if (spec.rename && (r = um_check_name("new user name", spec.rename)) < 0)
-		return umctl_fail(r, "%s", what);
-	if (expires && um_parse_date(expires, NULL, NULL, NULL) < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, what,
-				       "--expires '%s' is not a date of the form YYYY-MM-DD",
-				       expires);
-
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
 	/* The core has no single call for both (two transactions): the
 	 * edit goes first, since it is the one that can be refused for what
 	 * it says (a taken name, ...); the expiry then fails only when the
 	 * store does, and the message says what was already done. */
-	if (edits_spec(cmd)) {
-		r = um_user_edit(s, name, &spec);
+	if (edits_spec(o)) {
+		r = um_user_edit(cmd->store, name, &o->spec);
 		if (r < 0)
-			return umctl_fail(r, "%s", what);
+			return umctl_fail(r, "%s", cmd->what);
 	}
-	if (expires || no_expiry) {
-		const char *now_named = spec.rename ? spec.rename : name;
+	if (o->expires || o->no_expiry) {
+		const char *now_named = o->rename ? o->rename : name;
 
-		r = um_user_set_expiry(s, now_named, no_expiry ? NULL : expires);
+		r = um_user_set_expiry(cmd->store, now_named, o->no_expiry ? NULL : o->expires);
 		if (r < 0) {
-			int code = umctl_fail(r, "%s", what);
+			int code = umctl_fail(r, "%s", cmd->what);
 
-			if (edits_spec(cmd))
+			if (edits_spec(o))
 				umctl_note("the other changes to '%s' were made before the failure",
 					   now_named);
 			return code;
@@ -304,43 +274,41 @@ int umctl_cmd_user_edit(struct umctl_cmd *cmd)
 	return 0;
 }
 
+int umctl_check_user_passwd(struct umctl_cmd *cmd)
+{
+	const struct user_passwd_opts *o = &cmd->opts.user_passwd;
+	int r;
+
+	if (o->expire && o->from_stdin)
+		return umctl_usage_error("umctl user", "--expire and --stdin exclude each other");
+	if (o->expire && (r = umctl_what(cmd, "expire the password of user")))
+		return r;
+	return umctl_check_user(cmd);
+}
+
 int umctl_cmd_user_passwd(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(um_user_freep) struct um_user *u = NULL;
-	_cleanup_free_ char *what = NULL;
+	const struct user_passwd_opts *o = &cmd->opts.user_passwd;
 	const char *name = cmd->args[0];
 	char pw[UM_PASSWORD_BUFFER];
 	int r;
 
-	if (umctl_flag(cmd, "expire") && umctl_flag(cmd, "stdin"))
-		return umctl_usage_error("umctl user", "--expire and --stdin exclude each other");
-	what = umctl_flag(cmd, "expire") ?
-		       um_asprintf("expire the password of user '%s'", name) :
-		       um_asprintf("set the password of user '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "set a password");
-	r = um_check_name("user name", name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
 	/* --expire: the next login must choose a new password. */
-	if (umctl_flag(cmd, "expire")) {
-		r = um_user_expire_password(s, name);
-		return r < 0 ? umctl_fail(r, "%s", what) : 0;
+	if (o->expire) {
+		r = um_user_expire_password(cmd->store, name);
+		return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 	}
 	/* Ask for a password only for a user that exists. */
-	r = um_user_get(s, name, &u);
+	r = um_user_get(cmd->store, name, &u);
 	if (r < 0)
-		return umctl_fail(r, "%s", what);
+		return umctl_fail(r, "%s", cmd->what);
 
-	r = umctl_read_password(umctl_flag(cmd, "stdin"), cmd->config, name, pw, sizeof(pw), what);
+	r = umctl_read_password(o->from_stdin, cmd->config, name, pw, sizeof(pw), cmd->what);
 	if (r == 0) {
-		r = um_user_set_password(s, name, pw);
+		r = um_user_set_password(cmd->store, name, pw);
 		if (r < 0)
-			r = umctl_fail(r, "%s", what);
+			r = umctl_fail(r, "%s", cmd->what);
 	}
 	explicit_bzero(pw, sizeof(pw));
 	return r;
@@ -348,22 +316,7 @@ int umctl_cmd_user_passwd(struct umctl_cmd *cmd)
 
 int umctl_cmd_user_delete(struct umctl_cmd *cmd)
 {
-	_cleanup_(um_store_closep) struct um_store *s = NULL;
-	_cleanup_free_ char *what = NULL;
-	const char *name = cmd->args[0];
-	int r;
+	int r = um_user_delete(cmd->store, cmd->args[0]);
 
-	r = um_check_name("user name", name);
-	if (r < 0)
-		return umctl_fail(r, "delete user '%s'", name);
-	what = um_asprintf("delete user '%s'", name);
-	if (!what)
-		return umctl_fail(-ENOMEM, "delete user");
-	r = umctl_open_store(cmd, UM_STORE_WRITE, &s, what);
-	if (r)
-		return r;
-	r = um_user_delete(s, name);
-	if (r < 0)
-		return umctl_fail(r, "%s", what);
-	return 0;
+	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
