@@ -23,7 +23,7 @@
 #include <iniparser/iniparser.h>
 
 #include "umgmt/config.h"
-#include "umgmt/policy.h"
+#include "umgmt/validate.h"
 #include "umgmt/validate.h"
 
 /* Where the first pass saw each key. */

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* umgmt core: groups and memberships. */
-#include "store-private.h"
-#include "umgmt/group.h"
+/* umgmt core: groups and memberships, owner of the groups and
+ * group_members tables (group.h, group-private.h). */
+#include "audit.h"
+#include "group-private.h"
+#include "id.h"
+#include "publish.h"
+#include "user-private.h"
+#include "umgmt/date.h"
 #include "umgmt/local.h"
 #include "umgmt/validate.h"
 
@@ -55,12 +60,13 @@ static int group_from_row(struct um_store *s, sqlite3_stmt *row, struct um_group
 		um_group_free(g);
 		return -ENOMEM;
 	}
-	r = um_db_prepare(s, sql_members, &st);
+	r = um_db_prepare(&s->db, sql_members, &st);
 	if (r < 0) {
 		um_group_free(g);
 		return r;
 	}
-	um_bind_int(st, ":id", g->id);
+	if ((r = um_bind_int(st, ":id", g->id)) < 0)
+		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **nv = realloc(g->members, (g->n_members + 1) * sizeof(*nv));
 
@@ -75,7 +81,7 @@ static int group_from_row(struct um_store *s, sqlite3_stmt *row, struct um_group
 	}
 	if (rc != SQLITE_DONE) {
 		um_group_free(g);
-		return um_db_error(s, rc, "read group members");
+		return um_db_error(&s->db, rc, "read group members");
 	}
 	*ret = g;
 	return 0;
@@ -84,16 +90,17 @@ static int group_from_row(struct um_store *s, sqlite3_stmt *row, struct um_group
 int um_group_get(struct um_store *s, const char *name, struct um_group **ret)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = um_db_prepare(s, sql_group_by_name, &st), rc;
+	int r = um_db_prepare(&s->db, sql_group_by_name, &st), rc;
 
 	if (r < 0)
 		return r;
-	um_bind_text(st, ":name", name);
+	if ((r = um_bind_text(st, ":name", name)) < 0)
+		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return um_fail(-ESRCH, "no umgmt group named '%s'", name);
 	if (rc != SQLITE_ROW)
-		return um_db_error(s, rc, "read the group");
+		return um_db_error(&s->db, rc, "read the group");
 	return group_from_row(s, st, ret);
 }
 
@@ -102,7 +109,7 @@ int um_group_list(struct um_store *s, struct um_group ***ret, size_t *ret_n)
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct um_group **v = NULL;
 	size_t n = 0;
-	int r = um_db_prepare(s, sql_groups_all, &st), rc;
+	int r = um_db_prepare(&s->db, sql_groups_all, &st), rc;
 
 	if (r < 0)
 		return r;
@@ -120,7 +127,7 @@ int um_group_list(struct um_store *s, struct um_group ***ret, size_t *ret_n)
 		n++;
 	}
 	if (r >= 0 && rc != SQLITE_DONE)
-		r = um_db_error(s, rc, "list groups");
+		r = um_db_error(&s->db, rc, "list groups");
 	if (r < 0) {
 		um_group_list_free(v, n);
 		return r;
@@ -142,33 +149,187 @@ static int check_description(const char *d)
 	return 0;
 }
 
-/* Looks up the row id of group (or user) name; 0 when absent. */
-static int row_id(struct um_store *s, const char *sql, const char *name, int64_t *ret)
+static const char sql_find[] = "SELECT id, gid FROM groups WHERE name = :name";
+
+int um_group_find(struct um_store *s, const char *name, int64_t *ret_id, uint32_t *ret_gid)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = um_db_prepare(s, sql, &st), rc;
+	int r = um_db_prepare(&s->db, sql_find, &st);
 
+	if (r >= 0)
+		r = um_bind_text(st, ":name", name);
+	if (r >= 0)
+		r = um_db_step(&s->db, st, "look up a group");
 	if (r < 0)
 		return r;
-	um_bind_text(st, ":name", name);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return um_db_error(s, rc, "look up a name");
-	*ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*ret_id = r ? sqlite3_column_int64(st, 0) : 0;
+	if (ret_gid)
+		*ret_gid = r ? (uint32_t)sqlite3_column_int64(st, 1) : 0;
 	return 0;
 }
 
-static const char sql_gid_of[] = "SELECT id FROM groups WHERE name = :name";
-static const char sql_uid_of[] = "SELECT id FROM users WHERE name = :name";
+/* A statement of *cache, prepared on first use, or of *own. */
+static int cached(struct um_store *s, sqlite3_stmt **cache, sqlite3_stmt **own, const char *sql,
+		  sqlite3_stmt **ret)
+{
+	sqlite3_stmt **st = cache ? cache : own;
+	int r = 0;
+
+	if (*st)
+		sqlite3_reset(*st);
+	else
+		r = um_db_prepare(&s->db, sql, st);
+	*ret = *st;
+	return r;
+}
 
 static const char sql_insert[] =
-	"INSERT INTO groups(name, gid, description, created_at)\n"
-	"VALUES (:name, :gid, :description, :now)";
+	"INSERT INTO groups(id, name, gid, description, created_at)\n"
+	"VALUES (:id, :name, :gid, :description, :now)";
+
+int um_group_insert(struct um_store *s, sqlite3_stmt **cache, const struct um_group_row *row,
+		    int64_t *ret_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *own = NULL;
+	sqlite3_stmt *st;
+	int r = cached(s, cache, &own, sql_insert, &st);
+
+	if (r >= 0)
+		r = row->id ? um_bind_int(st, ":id", row->id) : um_bind_text(st, ":id", NULL);
+	if (r >= 0)
+		r = um_bind_text(st, ":name", row->name);
+	if (r >= 0)
+		r = um_bind_int(st, ":gid", row->gid);
+	if (r >= 0)
+		r = um_bind_text(st, ":description", row->description ? row->description : "");
+	if (r >= 0)
+		r = um_bind_int(st, ":now", row->created_at);
+	if (r >= 0)
+		r = um_db_exec_stmt(&s->db, st, "create the group");
+	if (r >= 0 && ret_id)
+		*ret_id = sqlite3_last_insert_rowid(s->db.h);
+	return r;
+}
+
+static const char sql_names_of[] =
+	"SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id\n"
+	"WHERE m.user_id = :id ORDER BY g.name";
+
+int um_group_names_of(struct um_store *s, sqlite3_stmt **cache, int64_t user_id, char ***ret,
+		      size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *own = NULL;
+	char **v = NULL;
+	size_t n = 0;
+	sqlite3_stmt *st;
+	int r = cached(s, cache, &own, sql_names_of, &st), rc;
+
+	if (r >= 0)
+		r = um_bind_int(st, ":id", user_id);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **nv = realloc(v, (n + 1) * sizeof(*nv));
+
+		if (!nv || !(nv[n] = um_col_text(st, 0, false))) {
+			um_strv_free(nv ? nv : v, n);
+			return -ENOMEM;
+		}
+		v = nv;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		um_strv_free(v, n);
+		return um_db_error(&s->db, rc, "read group memberships");
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static const char sql_member_insert[] =
+	"INSERT OR IGNORE INTO group_members(group_id, user_id) VALUES (:g, :u)";
+
+int um_group_member_insert(struct um_store *s, sqlite3_stmt **cache, int64_t group_id,
+			   int64_t user_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *own = NULL;
+	sqlite3_stmt *st;
+	int r = cached(s, cache, &own, sql_member_insert, &st);
+
+	if (r >= 0)
+		r = um_bind_int(st, ":g", group_id);
+	if (r >= 0)
+		r = um_bind_int(st, ":u", user_id);
+	return r < 0 ? r : um_db_exec_stmt(&s->db, st, "add the member");
+}
+
+/* Runs sql with :id = id and, where it names it, :v = v. */
+static int exec_id(struct um_store *s, const char *sql, int64_t id, const char *v,
+		   const char *what)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = um_db_prepare(&s->db, sql, &st);
+
+	if (r >= 0)
+		r = um_bind_int(st, ":id", id);
+	if (r >= 0 && v)
+		r = um_bind_text(st, ":v", v);
+	return r < 0 ? r : um_db_exec_stmt(&s->db, st, what);
+}
+
+int um_group_set_private_of(struct um_store *s, int64_t group_id, int64_t user_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = um_db_prepare(&s->db, "UPDATE groups SET private_of = :user WHERE id = :id", &st);
+
+	if (r >= 0)
+		r = um_bind_int(st, ":user", user_id);
+	if (r >= 0)
+		r = um_bind_int(st, ":id", group_id);
+	return r < 0 ? r : um_db_exec_stmt(&s->db, st, "link the private group");
+}
+
+int um_group_private_named(struct um_store *s, int64_t user_id, const char *name,
+			   int64_t *ret_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = um_db_prepare(&s->db, "SELECT id FROM groups WHERE private_of = :id AND name = :name",
+			      &st);
+
+	if (r >= 0)
+		r = um_bind_int(st, ":id", user_id);
+	if (r >= 0)
+		r = um_bind_text(st, ":name", name);
+	if (r >= 0)
+		r = um_db_step(&s->db, st, "look up the private group");
+	if (r < 0)
+		return r;
+	*ret_id = r ? sqlite3_column_int64(st, 0) : 0;
+	return 0;
+}
+
+int um_group_rename_row(struct um_store *s, int64_t group_id, const char *name)
+{
+	return exec_id(s, "UPDATE groups SET name = :v WHERE id = :id", group_id, name,
+		       "rename the group");
+}
+
+int um_group_delete_private(struct um_store *s, int64_t user_id, bool *ret_deleted)
+{
+	int r = exec_id(s,
+			"DELETE FROM groups WHERE private_of = :id AND NOT EXISTS\n"
+			"  (SELECT 1 FROM users u WHERE u.group_id = groups.id AND u.id != :id)",
+			user_id, NULL, "delete the private group");
+
+	if (r >= 0)
+		*ret_deleted = um_db_changes(&s->db) > 0;
+	return r;
+}
 
 int um_group_add(struct um_store *s, const char *name, int64_t gid_in, const char *description,
 		 struct um_group **ret)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int64_t id;
 	uint32_t gid;
 	int r;
@@ -183,156 +344,140 @@ int um_group_add(struct um_store *s, const char *name, int64_t gid_in, const cha
 	if (um_local_group_exists(name))
 		return um_fail(-EEXIST, "'%s' is a local group in %s", name, UM_GROUP_PATH);
 
-	r = um_tx_begin(s);
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
-	r = row_id(s, sql_gid_of, name, &id);
+	UM_TX_GUARD(&s->db);
+	r = um_group_find(s, name, &id, NULL);
 	if (r < 0)
 		return r;
 	if (id)
 		return um_fail(-EEXIST, "a group named '%s' already exists", name);
 	if (gid_in != -1) {
 		gid = (uint32_t)gid_in;
-		r = um_check_given_id(s, "gid", gid);
+		r = um_id_check_given(s, UM_ID_GID, gid);
 	} else {
-		r = um_alloc_id(s, "gid", &gid);
+		r = um_id_alloc(s, UM_ID_GID, &gid);
 	}
-	if (r < 0)
-		return r;
-	r = um_db_prepare(s, sql_insert, &st);
-	if (r < 0)
-		return r;
-	um_bind_text(st, ":name", name);
-	um_bind_int(st, ":gid", gid);
-	um_bind_text(st, ":description", description ? description : "");
-	um_bind_int(st, ":now", um_now());
-	r = um_db_exec_stmt(s, st, "create the group");
 	if (r >= 0)
-		r = um_mark_id_used(s, "gid", gid);
+		r = um_group_insert(s, NULL,
+				    &(struct um_group_row){ .name = name,
+							    .gid = gid,
+							    .description = description,
+							    .created_at = um_now() },
+				    NULL);
+	if (r >= 0)
+		r = um_id_mark_used(s, NULL, UM_ID_GID, gid);
 	if (r >= 0)
 		r = um_audit(s, "group add", "group", name, 0, "");
 	if (r >= 0)
-		r = um_tx_commit(s, true);
+		r = um_publish_commit(s);
 	if (r < 0)
 		return r;
 	return ret ? um_group_get(s, name, ret) : 0;
 }
 
+/* The row id of umgmt group name, or -ESRCH naming it. */
+static int need_group(struct um_store *s, const char *name, int64_t *ret_id)
+{
+	int r = um_group_find(s, name, ret_id, NULL);
+
+	if (r >= 0 && !*ret_id)
+		return um_fail(-ESRCH, "no umgmt group named '%s'", name);
+	return r;
+}
+
 int um_group_delete(struct um_store *s, const char *name)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ char *user = NULL;
 	int64_t id;
-	int r, rc;
+	int r;
 
-	r = um_tx_begin(s);
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
-	r = row_id(s, sql_gid_of, name, &id);
+	UM_TX_GUARD(&s->db);
+	r = need_group(s, name, &id);
+	if (r >= 0)
+		r = um_user_primary_of(s, id, &user);
 	if (r < 0)
 		return r;
-	if (!id)
-		return um_fail(-ESRCH, "no umgmt group named '%s'", name);
-	r = um_db_prepare(s, "SELECT name FROM users WHERE group_id = :id ORDER BY name LIMIT 1",
-			  &st);
-	if (r < 0)
-		return r;
-	um_bind_int(st, ":id", id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (user)
 		return um_fail(-EPERM,
 			       "group '%s' is the primary group of user '%s'; move or delete that user first",
-			       name, sqlite3_column_text(st, 0));
-	if (rc != SQLITE_DONE)
-		return um_db_error(s, rc, "check the group's users");
-	sqlite3_finalize(st);
-	st = NULL;
-	r = um_db_prepare(s, "DELETE FROM groups WHERE id = :id", &st);
-	if (r < 0)
-		return r;
-	um_bind_int(st, ":id", id);
-	r = um_db_exec_stmt(s, st, "delete the group");
+			       name, user);
+	r = exec_id(s, "DELETE FROM groups WHERE id = :id", id, NULL, "delete the group");
 	if (r >= 0)
 		r = um_audit(s, "group delete", "group", name, 0, "");
 	if (r < 0)
 		return r;
-	return um_tx_commit(s, true);
+	return um_publish_commit(s);
 }
 
-/* Resolves both names inside the caller's transaction. */
-static int resolve_pair(struct um_store *s, const char *group, const char *user, int64_t *gid,
-			int64_t *uid)
+/*
+ * Adds (add) or removes user from group: one audited membership change,
+ * published. Adding a member twice is -EEXIST, removing a non-member
+ * -ESRCH.
+ */
+static int change_member(struct um_store *s, const char *group, const char *user, bool add)
 {
-	int r = row_id(s, sql_gid_of, group, gid);
+	int64_t gid, uid;
+	int r;
 
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		return r;
-	if (!*gid)
-		return um_fail(-ESRCH, "no umgmt group named '%s'", group);
-	r = row_id(s, sql_uid_of, user, uid);
+	UM_TX_GUARD(&s->db);
+	r = need_group(s, group, &gid);
+	if (r >= 0)
+		r = um_user_id(s, user, &uid);
 	if (r < 0)
 		return r;
-	if (!*uid)
-		return um_fail(-ESRCH, "no umgmt user named '%s'", user);
-	return 0;
+	if (add) {
+		r = um_group_member_insert(s, NULL, gid, uid);
+	} else {
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+		r = um_db_prepare(&s->db,
+				  "DELETE FROM group_members WHERE group_id = :g AND user_id = :u", &st);
+		if (r >= 0)
+			r = um_bind_int(st, ":g", gid);
+		if (r >= 0)
+			r = um_bind_int(st, ":u", uid);
+		if (r >= 0)
+			r = um_db_exec_stmt(&s->db, st, "remove the member");
+	}
+	if (r < 0)
+		return r;
+	if (um_db_changes(&s->db) == 0)
+		return add ? um_fail(-EEXIST, "user '%s' is already a member of group '%s'", user,
+				     group) :
+			     um_fail(-ESRCH, "user '%s' is not a member of group '%s'", user, group);
+	r = um_audit(s, add ? "group add-member" : "group remove-member", "group", group, uid, user);
+	if (r < 0)
+		return r;
+	return um_publish_commit(s);
 }
 
 int um_group_add_member(struct um_store *s, const char *group, const char *user)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int64_t gid, uid;
-	int r;
-
-	r = um_tx_begin(s);
-	if (r < 0)
-		return r;
-	UM_TX_GUARD(s);
-	r = resolve_pair(s, group, user, &gid, &uid);
-	if (r < 0)
-		return r;
-	r = um_db_prepare(s, "INSERT OR IGNORE INTO group_members(group_id, user_id) VALUES (:g, :u)",
-			  &st);
-	if (r < 0)
-		return r;
-	um_bind_int(st, ":g", gid);
-	um_bind_int(st, ":u", uid);
-	r = um_db_exec_stmt(s, st, "add the member");
-	if (r < 0)
-		return r;
-	if (sqlite3_changes(s->db) == 0)
-		return um_fail(-EEXIST, "user '%s' is already a member of group '%s'", user, group);
-	r = um_audit(s, "group add-member", "group", group, uid, user);
-	if (r < 0)
-		return r;
-	return um_tx_commit(s, true);
+	return change_member(s, group, user, true);
 }
 
 int um_group_remove_member(struct um_store *s, const char *group, const char *user)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int64_t gid, uid;
-	int r;
+	return change_member(s, group, user, false);
+}
 
-	r = um_tx_begin(s);
+int um_group_count(struct um_store *s, uint64_t *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = um_db_prepare(&s->db, "SELECT count(*) FROM groups", &st);
+
+	if (r >= 0)
+		r = um_db_step(&s->db, st, "count the groups");
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
-	r = resolve_pair(s, group, user, &gid, &uid);
-	if (r < 0)
-		return r;
-	r = um_db_prepare(s, "DELETE FROM group_members WHERE group_id = :g AND user_id = :u", &st);
-	if (r < 0)
-		return r;
-	um_bind_int(st, ":g", gid);
-	um_bind_int(st, ":u", uid);
-	r = um_db_exec_stmt(s, st, "remove the member");
-	if (r < 0)
-		return r;
-	if (sqlite3_changes(s->db) == 0)
-		return um_fail(-ESRCH, "user '%s' is not a member of group '%s'", user, group);
-	r = um_audit(s, "group remove-member", "group", group, uid, user);
-	if (r < 0)
-		return r;
-	return um_tx_commit(s, true);
+	*ret = (uint64_t)sqlite3_column_int64(st, 0);
+	return 0;
 }

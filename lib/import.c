@@ -17,7 +17,13 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "store-private.h"
+#include "audit.h"
+#include "group-private.h"
+#include "id.h"
+#include "publish.h"
+#include "schema.h"
+#include "user-private.h"
+#include "umgmt/date.h"
 #include "umgmt/import.h"
 #include "umgmt/local.h"
 #include "umgmt/validate.h"
@@ -385,14 +391,15 @@ static int store_find(struct importer *im, enum query q, const char *kind, const
 	int r, rc;
 
 	if (!st) {
-		r = um_db_prepare(im->s, query_sql[q], &im->q[q]);
+		r = um_db_prepare(&im->s->db, query_sql[q], &im->q[q]);
 		if (r < 0)
 			return r;
 		st = im->q[q];
 	}
 	sqlite3_reset(st);
 	if (kind)
-		um_bind_text(st, ":kind", kind);
+		if ((r = um_bind_text(st, ":kind", kind)) < 0)
+			return r;
 	r = text ? um_bind_text(st, ":key", text) : um_bind_int(st, ":key", num);
 	if (r < 0)
 		return r;
@@ -400,7 +407,7 @@ static int store_find(struct importer *im, enum query q, const char *kind, const
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
-		return um_db_error(im->s, rc, "look into the store");
+		return um_db_error(&im->s->db, rc, "look into the store");
 	if (ret_id)
 		*ret_id = sqlite3_column_int64(st, 0);
 	return 1;
@@ -439,10 +446,6 @@ static int load_local(const char *path, char **ret_data, struct strmap *names, s
 	return 0;
 }
 
-static bool id_is_reserved(uint64_t id)
-{
-	return id == 0 || id == 65534 || id == 65535;
-}
 
 
 /* The line where entry idx of the passwd (is_user) or group file is. */
@@ -468,7 +471,7 @@ static int check_id(struct importer *im, const char *path, size_t line, bool is_
 		return line_fail(-EINVAL, path, line,
 				 "%s '%s' is not a decimal number between 1 and %llu", kind, text,
 				 UID_MAX_GIVEN);
-	if (id_is_reserved(id))
+	if (um_id_is_reserved(id))
 		return line_fail(-EPERM, path, line, "%s %llu is reserved by the system", kind,
 				 (unsigned long long)id);
 	r = idmap_add(mine, (uint32_t)id, idx, &v);
@@ -680,59 +683,16 @@ static int resolve_member(struct importer *im, size_t line, const char *name, in
 static int max_id(struct importer *im, const char *sql, int64_t *ret)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = um_db_prepare(im->s, sql, &st), rc;
+	int r = um_db_prepare(&im->s->db, sql, &st), rc;
 
 	if (r < 0)
 		return r;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
-		return um_db_error(im->s, rc, "read the store");
+		return um_db_error(&im->s->db, rc, "read the store");
 	*ret = sqlite3_column_int64(st, 0);
 	return 0;
 }
-
-static const char sql_insert_group[] =
-	"INSERT INTO groups(id, name, gid, description, created_at)\n"
-	"VALUES (:id, :name, :gid, '', :now)";
-static const char sql_insert_user[] =
-	"INSERT INTO users(id, name, uid, gid, group_id, kind, full_name, email, home, shell,\n"
-	"  enabled, approved, approved_at, approved_by, created_at, updated_at)\n"
-	"VALUES (:id, :name, :uid, :gid, :group_id, 'person', :full_name, NULL, :home, :shell,\n"
-	"  1, 1, :now, :actor, :now, :now)";
-static const char sql_insert_member[] =
-	"INSERT OR IGNORE INTO group_members(group_id, user_id) VALUES (:group_id, :user_id)";
-static const char sql_mark_id[] = "INSERT INTO used_ids(kind, num) VALUES (:kind, :num)";
-
-/* A statement prepared once and stepped per row, with its parameters'
- * indexes looked up once. */
-struct inserter {
-	sqlite3_stmt *st;
-	int p[8];
-};
-
-static int inserter_new(struct importer *im, struct inserter *in, const char *sql,
-			const char *const *params)
-{
-	int r = um_db_prepare(im->s, sql, &in->st);
-
-	if (r < 0)
-		return r;
-	for (size_t i = 0; params[i]; i++)
-		if (!(in->p[i] = sqlite3_bind_parameter_index(in->st, params[i])))
-			return um_fail(-EINVAL, "internal error: no parameter %s", params[i]);
-	return 0;
-}
-
-static int inserter_step(struct importer *im, struct inserter *in, const char *what)
-{
-	int rc = sqlite3_step(in->st);
-
-	sqlite3_reset(in->st);
-	return rc == SQLITE_DONE ? 0 : um_db_error(im->s, rc, what);
-}
-
-#define BIND_TEXT(in, i, v) sqlite3_bind_text((in)->st, (in)->p[i], (v), -1, SQLITE_STATIC)
-#define BIND_INT(in, i, v) sqlite3_bind_int64((in)->st, (in)->p[i], (v))
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -741,68 +701,44 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The rows go in through their owners' inserts (group.c, user.c, id.c),
+ * each statement prepared once and kept for every row. */
 static int insert_all(struct importer *im, struct um_import_result *res)
 {
-	static const char *const gp[] = { ":id", ":name", ":gid", ":now", NULL };
-	static const char *const up[] = { ":id",   ":name", ":uid",  ":gid",   ":group_id",
-					  ":full_name", ":home", ":shell", NULL };
-	static const char *const up2[] = { ":now", ":actor", NULL };
-	static const char *const mp[] = { ":group_id", ":user_id", NULL };
-	static const char *const ip[] = { ":kind", ":num", NULL };
-	struct inserter g = { 0 }, u = { 0 }, u2 = { 0 }, m = { 0 }, id = { 0 };
+	sqlite3_stmt *g = NULL, *u = NULL, *m = NULL, *ids = NULL;
 	_cleanup_free_ int64_t *mem = NULL;
 	size_t mem_cap = 0;
 	int64_t now = um_now();
-	int r;
+	int r = 0;
 
-	r = inserter_new(im, &g, sql_insert_group, gp);
-	if (r >= 0)
-		r = inserter_new(im, &u, sql_insert_user, up);
-	if (r >= 0) /* the same statement: its remaining parameters */
-		r = (u2.st = u.st, 0);
-	for (size_t i = 0; r >= 0 && up2[i]; i++)
-		u2.p[i] = sqlite3_bind_parameter_index(u.st, up2[i]);
-	if (r >= 0)
-		r = inserter_new(im, &m, sql_insert_member, mp);
-	if (r >= 0)
-		r = inserter_new(im, &id, sql_mark_id, ip);
-	if (r < 0)
-		goto out;
-
-	BIND_INT(&g, 3, now);
 	for (size_t i = 0; i < im->n_groups && r >= 0; i++) {
-		BIND_INT(&g, 0, im->first_group_id + (int64_t)i);
-		BIND_TEXT(&g, 1, im->groups[i].name);
-		BIND_INT(&g, 2, im->groups[i].gid);
-		r = inserter_step(im, &g, "add a group");
-		if (r >= 0) {
-			BIND_TEXT(&id, 0, "gid");
-			BIND_INT(&id, 1, im->groups[i].gid);
-			r = inserter_step(im, &id, "record a gid");
-		}
+		r = um_group_insert(im->s, &g,
+				    &(struct um_group_row){ .id = im->first_group_id + (int64_t)i,
+							    .name = im->groups[i].name,
+							    .gid = im->groups[i].gid,
+							    .created_at = now },
+				    NULL);
+		if (r >= 0)
+			r = um_id_mark_used(im->s, &ids, UM_ID_GID, im->groups[i].gid);
 	}
-	BIND_INT(&u2, 0, now);
-	BIND_TEXT(&u2, 1, im->s->actor);
 	for (size_t i = 0; i < im->n_users && r >= 0; i++) {
 		const struct imp_user *x = &im->users[i];
 
-		BIND_INT(&u, 0, im->first_user_id + (int64_t)i);
-		BIND_TEXT(&u, 1, x->name);
-		BIND_INT(&u, 2, x->uid);
-		BIND_INT(&u, 3, x->gid);
-		if (x->group_id)
-			BIND_INT(&u, 4, x->group_id);
-		else
-			sqlite3_bind_null(u.st, u.p[4]);
-		BIND_TEXT(&u, 5, x->gecos);
-		BIND_TEXT(&u, 6, x->home);
-		BIND_TEXT(&u, 7, x->shell);
-		r = inserter_step(im, &u, "add a user");
-		if (r >= 0) {
-			BIND_TEXT(&id, 0, "uid");
-			BIND_INT(&id, 1, x->uid);
-			r = inserter_step(im, &id, "record a uid");
-		}
+		r = um_user_insert(im->s, &u,
+				   &(struct um_user_row){ .id = im->first_user_id + (int64_t)i,
+							  .name = x->name,
+							  .uid = x->uid,
+							  .gid = x->gid,
+							  .group_id = x->group_id,
+							  .kind = UM_KIND_PERSON,
+							  .full_name = x->gecos,
+							  .home = x->home,
+							  .shell = x->shell,
+							  .approved = true,
+							  .created_at = now },
+				   NULL);
+		if (r >= 0)
+			r = um_id_mark_used(im->s, &ids, UM_ID_UID, x->uid);
 	}
 	res->users = r >= 0 ? im->n_users : 0;
 	res->groups = r >= 0 ? im->n_groups : 0;
@@ -825,20 +761,17 @@ static int insert_all(struct importer *im, struct um_import_result *res)
 			break;
 		if (n > 1)
 			qsort(mem, n, sizeof(*mem), cmp_i64);
-		BIND_INT(&m, 0, im->first_group_id + (int64_t)i);
 		for (size_t k = 0; k < n && r >= 0; k++) {
 			if (k > 0 && mem[k] == mem[k - 1])
 				continue;
-			BIND_INT(&m, 1, mem[k]);
-			r = inserter_step(im, &m, "add a member");
+			r = um_group_member_insert(im->s, &m, im->first_group_id + (int64_t)i, mem[k]);
 			res->members++;
 		}
 	}
-out:
-	sqlite3_finalize(g.st);
-	sqlite3_finalize(u.st);
-	sqlite3_finalize(m.st);
-	sqlite3_finalize(id.st);
+	sqlite3_finalize(g);
+	sqlite3_finalize(u);
+	sqlite3_finalize(m);
+	sqlite3_finalize(ids);
 	return r;
 }
 
@@ -883,10 +816,11 @@ static int schema_defer(struct importer *im)
 
 	r = max_id(im, "SELECT count(*) FROM group_members", &have);
 	if (r >= 0)
-		r = um_db_prepare(im->s, sql_deferred, &st);
+		r = um_db_prepare(&im->s->db, sql_deferred, &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":rebuild_index", im->gdata && memberships_in_file(im) >= have);
+	if ((r = um_bind_int(st, ":rebuild_index", im->gdata && memberships_in_file(im) >= have)) < 0)
+		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		_cleanup_free_ char *drop =
 			um_asprintf("DROP INDEX \"%s\"", (const char *)sqlite3_column_text(st, 1));
@@ -898,31 +832,27 @@ static int schema_defer(struct importer *im)
 			return -ENOMEM;
 		im->n_deferred++;
 		sqlite3_reset(st); /* let go of sqlite_master before changing it */
-		r = um_db_exec(im->s, drop, "prepare the import");
+		r = um_db_exec(&im->s->db, drop, "prepare the import");
 		if (r < 0)
 			return r;
 	}
 	if (rc != SQLITE_DONE)
-		return um_db_error(im->s, rc, "prepare the import");
-	r = um_change_log_stop(im->s);
+		return um_db_error(&im->s->db, rc, "prepare the import");
+	r = um_change_log_stop(&im->s->db);
 	if (r < 0)
 		return r;
-	return um_db_exec(im->s,
-			  "DELETE FROM dir_changes;\n"
-			  "UPDATE meta SET value = (SELECT value + 1 FROM meta WHERE key = 'generation')\n"
-			  "WHERE key = 'log_trimmed_upto'",
-			  "prepare the import");
+	return um_publish_log_reset(im->s);
 }
 
 static int schema_restore(struct importer *im)
 {
 	for (size_t i = 0; i < im->n_deferred; i++) {
-		int r = um_db_exec(im->s, im->deferred[i], "finish the import");
+		int r = um_db_exec(&im->s->db, im->deferred[i], "finish the import");
 
 		if (r < 0)
 			return r;
 	}
-	return um_change_log_start(im->s);
+	return um_change_log_start(&im->s->db);
 }
 
 int um_import(struct um_store *s, const char *passwd_path, const char *group_path,
@@ -948,10 +878,10 @@ int um_import(struct um_store *s, const char *passwd_path, const char *group_pat
 	/* Every reference was checked above, row by row; SQLite's own checks
 	 * would look each parent up again (two probes per membership).
 	 * The pragma is a no-op inside a transaction: set it before. */
-	r = um_db_exec(s, "PRAGMA foreign_keys = OFF", "prepare the import");
+	r = um_db_exec(&s->db, "PRAGMA foreign_keys = OFF", "prepare the import");
 	if (r < 0)
 		goto out;
-	r = um_tx_begin(s);
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		goto restore;
 	r = max_id(&im, "SELECT ifnull(max(id), 0) + 1 FROM users", &im.first_user_id);
@@ -964,7 +894,7 @@ int um_import(struct um_store *s, const char *passwd_path, const char *group_pat
 	if (r >= 0)
 		r = resolve_primary(&im);
 	if (r >= 0)
-		r = um_db_exec(s, "PRAGMA cache_size = -" UM_STR(IMPORT_CACHE_KIB),
+		r = um_db_exec(&s->db, "PRAGMA cache_size = -" UM_STR(IMPORT_CACHE_KIB),
 			       "prepare the import");
 	if (r >= 0)
 		r = schema_defer(&im);
@@ -985,14 +915,14 @@ int um_import(struct um_store *s, const char *passwd_path, const char *group_pat
 		im.q[i] = NULL;
 	}
 	if (r >= 0)
-		r = um_tx_commit(s, true);
+		r = um_publish_commit(s);
 	else
-		um_tx_rollback(s);
+		um_db_rollback(&s->db);
 	if (r >= 0 && ret)
 		*ret = res;
 restore:
 	/* Back to the connection's defaults. */
-	sqlite3_exec(s->db, "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON", NULL, NULL,
+	sqlite3_exec(s->db.h, "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON", NULL, NULL,
 		     NULL);
 out:
 	importer_done(&im);

@@ -26,7 +26,8 @@
 #include <sys/stat.h>
 
 #include "directory-schema.h"
-#include "store-private.h"
+#include "publish.h"
+#include "umgmt/config.h"
 
 /* Aggregate um_pack_gids(gid): the ascending uint32 array of
  * usergroups.gids, in host byte order. */
@@ -211,8 +212,8 @@ static void user_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static int names_load(struct um_store *s, struct names *nm)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int64_t max_id = db_int(s->db, "SELECT ifnull(max(id), 0) FROM main.users", -1);
-	int64_t n = db_int(s->db, "SELECT count(*) FROM main.users", -1);
+	int64_t max_id = db_int(s->db.h, "SELECT ifnull(max(id), 0) FROM main.users", -1);
+	int64_t n = db_int(s->db.h, "SELECT count(*) FROM main.users", -1);
 	int r, rc;
 
 	if (max_id < 0 || n < 0 || max_id > 4 * n + 65536)
@@ -222,7 +223,7 @@ static int names_load(struct um_store *s, struct names *nm)
 		return -ENOMEM;
 	memset(nm->off, 0xff, ((size_t)max_id + 1) * sizeof(*nm->off));
 	nm->max_id = max_id;
-	r = um_db_prepare(s, "SELECT id, name FROM main.users", &st);
+	r = um_db_prepare(&s->db, "SELECT id, name FROM main.users", &st);
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -244,7 +245,7 @@ static int names_load(struct um_store *s, struct names *nm)
 		nm->off[id] = (uint32_t)nm->len;
 		nm->len += len;
 	}
-	return rc == SQLITE_DONE ? 0 : um_db_error(s, rc, "read the users");
+	return rc == SQLITE_DONE ? 0 : um_db_error(&s->db, rc, "read the users");
 }
 
 static void names_done(struct names *nm)
@@ -321,16 +322,16 @@ static int run_content(struct um_store *s, const char *tmpl, const char *users,
 
 	if (!sql)
 		return -ENOMEM;
-	return um_db_exec(s, sql, what);
+	return um_db_exec(&s->db, sql, what);
 }
 
 /* Fills the empty snapshot attached as snap with everything. */
 static int fill_full(struct um_store *s)
 {
-	int r = um_db_exec(s, snap_format, "fill the new snapshot");
+	int r = um_db_exec(&s->db, snap_format, "fill the new snapshot");
 
 	if (r >= 0)
-		r = um_db_exec(s, snap_meta, "fill the new snapshot");
+		r = um_db_exec(&s->db, snap_meta, "fill the new snapshot");
 	if (r >= 0)
 		r = run_content(s, snap_passwd, "1", "1", "fill the snapshot's users");
 	if (r >= 0)
@@ -428,20 +429,20 @@ static const char patch_check[] =
 static int fill_patch(struct um_store *s)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = um_db_prepare(s, patch_check, &st), rc;
+	int r = um_db_prepare(&s->db, patch_check, &st), rc;
 
 	if (r < 0)
 		return r;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return um_db_error(s, rc, "read the snapshot's generation");
+		return um_db_error(&s->db, rc, "read the snapshot's generation");
 	if (rc == SQLITE_DONE || !sqlite3_column_int(st, 0))
 		return 0;
-	r = um_db_exec(s, patch_dirty, "read the change log");
+	r = um_db_exec(&s->db, patch_dirty, "read the change log");
 	if (r >= 0)
-		r = um_db_exec(s, patch_delete, "patch the snapshot");
+		r = um_db_exec(&s->db, patch_delete, "patch the snapshot");
 	if (r >= 0)
-		r = um_db_exec(s, snap_meta, "patch the snapshot");
+		r = um_db_exec(&s->db, snap_meta, "patch the snapshot");
 	if (r >= 0)
 		r = run_content(s, snap_passwd, patch_users, patch_groups,
 				"patch the snapshot's users");
@@ -503,7 +504,7 @@ out:
 	if (!ok)
 		return false;
 	/* A first look at the log; the publishing transaction checks again. */
-	if (um_db_prepare(s,
+	if (um_db_prepare(&s->db,
 			  "SELECT (SELECT value FROM meta WHERE key = 'log_trimmed_upto') <= :gen\n"
 			  "  AND (SELECT value FROM meta WHERE key = 'generation') >= :gen\n"
 			  "  AND (SELECT count(*) FROM (SELECT 1 FROM dir_changes WHERE gen > :gen\n"
@@ -512,8 +513,8 @@ out:
 		um_error_forget(0);
 		return false;
 	}
-	um_bind_int(st, ":gen", gen);
-	return sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	return um_bind_int(st, ":gen", gen) >= 0 && sqlite3_step(st) == SQLITE_ROW &&
+	       sqlite3_column_int(st, 0) == 1;
 }
 
 /* Copies the file at path into the empty file out. */
@@ -561,28 +562,29 @@ static int copy_snapshot(const char *path, int out)
 static int fill(struct um_store *s, const char *tmp, bool patch, int64_t *ret_gen)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct names nm = { .db = s->db };
+	struct names nm = { .db = s->db.h };
 	int r;
 
-	r = um_db_prepare(s, "ATTACH DATABASE :path AS snap", &st);
+	r = um_db_prepare(&s->db, "ATTACH DATABASE :path AS snap", &st);
 	if (r < 0)
 		return r;
-	um_bind_text(st, ":path", tmp);
-	r = um_db_exec_stmt(s, st, "attach the new snapshot");
+	if ((r = um_bind_text(st, ":path", tmp)) < 0)
+		return r;
+	r = um_db_exec_stmt(&s->db, st, "attach the new snapshot");
 	if (r < 0)
 		return r;
 	/* A bigger page cache for this statement's indexes (the default 2 MiB
 	 * makes the build spill and re-read pages): 64 MiB at most, taken
 	 * only as pages are used, and given back below. */
-	r = um_db_exec(s, "PRAGMA snap.journal_mode = OFF; PRAGMA snap.synchronous = OFF;"
+	r = um_db_exec(&s->db, "PRAGMA snap.journal_mode = OFF; PRAGMA snap.synchronous = OFF;"
 		       " PRAGMA snap.cache_size = -65536; PRAGMA main.cache_size = -65536;"
 		       " PRAGMA main.mmap_size = 4294967296",
 		       "prepare the new snapshot");
-	if (r >= 0 && sqlite3_create_function(s->db, "um_user_name", 1, SQLITE_UTF8, &nm, user_name,
+	if (r >= 0 && sqlite3_create_function(s->db.h, "um_user_name", 1, SQLITE_UTF8, &nm, user_name,
 					      NULL, NULL) != SQLITE_OK)
-		r = um_db_error(s, sqlite3_errcode(s->db), "publish");
+		r = um_db_error(&s->db, sqlite3_errcode(s->db.h), "publish");
 	if (r >= 0)
-		r = um_db_exec(s, "BEGIN", "start publishing");
+		r = um_db_exec(&s->db, "BEGIN", "start publishing");
 	if (r >= 0) {
 		if (patch) {
 			r = fill_patch(s);
@@ -593,21 +595,21 @@ static int fill(struct um_store *s, const char *tmp, bool patch, int64_t *ret_ge
 			r = r < 0 ? r : 1;
 		}
 		if (r > 0) {
-			*ret_gen = db_int(s->db, "SELECT value FROM snap.meta WHERE key = 'generation'",
+			*ret_gen = db_int(s->db.h, "SELECT value FROM snap.meta WHERE key = 'generation'",
 					  0);
-			r = um_db_exec(s, "COMMIT", "finish the new snapshot");
+			r = um_db_exec(&s->db, "COMMIT", "finish the new snapshot");
 			r = r < 0 ? r : 1;
 		}
 		if (r <= 0)
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			sqlite3_exec(s->db.h, "ROLLBACK", NULL, NULL, NULL);
 	}
 	/* DETACH even on failure: the truth's connection must stay clean. */
-	if (sqlite3_exec(s->db, "DETACH DATABASE snap", NULL, NULL, NULL) != SQLITE_OK && r >= 0)
-		r = um_db_error(s, sqlite3_errcode(s->db), "detach the new snapshot");
-	sqlite3_exec(s->db, "PRAGMA main.cache_size = -2000; PRAGMA main.mmap_size = 0", NULL, NULL,
+	if (sqlite3_exec(s->db.h, "DETACH DATABASE snap", NULL, NULL, NULL) != SQLITE_OK && r >= 0)
+		r = um_db_error(&s->db, sqlite3_errcode(s->db.h), "detach the new snapshot");
+	sqlite3_exec(s->db.h, "PRAGMA main.cache_size = -2000; PRAGMA main.mmap_size = 0", NULL, NULL,
 		     NULL);
 	/* nm dies here: so does the function that points to it */
-	sqlite3_create_function(s->db, "um_user_name", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	sqlite3_create_function(s->db.h, "um_user_name", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
 	names_done(&nm);
 	return r;
 }
@@ -620,25 +622,22 @@ static void trim_log(struct um_store *s, int64_t gen)
 	_cleanup_stmt_ sqlite3_stmt *del = NULL, *mark = NULL;
 	bool ok;
 
-	if (db_int(s->db, "SELECT EXISTS (SELECT 1 FROM dir_changes)", 0) == 0)
+	if (db_int(s->db.h, "SELECT EXISTS (SELECT 1 FROM dir_changes)", 0) == 0)
 		return;
-	sqlite3_busy_timeout(s->db, 0);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-		ok = um_db_prepare(s, "DELETE FROM dir_changes WHERE gen <= :gen", &del) >= 0 &&
-		     um_db_prepare(s,
+	sqlite3_busy_timeout(s->db.h, 0);
+	if (sqlite3_exec(s->db.h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+		ok = um_db_prepare(&s->db, "DELETE FROM dir_changes WHERE gen <= :gen", &del) >= 0 &&
+		     um_db_prepare(&s->db,
 				   "UPDATE meta SET value = max(value, :gen)\n"
 				   "WHERE key = 'log_trimmed_upto'",
 				   &mark) >= 0;
-		if (ok) {
-			um_bind_int(del, ":gen", gen);
-			um_bind_int(mark, ":gen", gen);
-			ok = sqlite3_step(del) == SQLITE_DONE && sqlite3_step(mark) == SQLITE_DONE;
-		}
-		sqlite3_exec(s->db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-		if (sqlite3_get_autocommit(s->db) == 0)
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		ok = ok && um_bind_int(del, ":gen", gen) >= 0 && um_bind_int(mark, ":gen", gen) >= 0 &&
+		     sqlite3_step(del) == SQLITE_DONE && sqlite3_step(mark) == SQLITE_DONE;
+		sqlite3_exec(s->db.h, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+		if (sqlite3_get_autocommit(s->db.h) == 0)
+			sqlite3_exec(s->db.h, "ROLLBACK", NULL, NULL, NULL);
 	}
-	sqlite3_busy_timeout(s->db, UM_STORE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(s->db.h, UM_STORE_BUSY_TIMEOUT_MS);
 	um_error_forget(0);
 }
 
@@ -661,18 +660,18 @@ int um_publish(struct um_store *s)
 
 	if (!lockpath || !tmp)
 		return -ENOMEM;
-	if (s->in_tx)
+	if (s->db.in_tx)
 		return um_fail(-EINVAL, "publish called inside a transaction");
 	if (!(s->flags & UM_STORE_WRITE))
 		return um_fail(-EACCES, "the store was opened read-only");
-	r = sqlite3_create_function(s->db, "um_pack_gids", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+	r = sqlite3_create_function(s->db.h, "um_pack_gids", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				    NULL, NULL, pack_step, pack_final);
 	if (r == SQLITE_OK)
-		r = sqlite3_create_function(s->db, "um_join_names", 1,
+		r = sqlite3_create_function(s->db.h, "um_join_names", 1,
 					    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, join_step,
 					    join_final);
 	if (r != SQLITE_OK)
-		return um_db_error(s, r, "publish");
+		return um_db_error(&s->db, r, "publish");
 
 	lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lockfd < 0)
@@ -717,4 +716,75 @@ int um_publish(struct um_store *s)
 	fsync_path(s->cfg->store_dir, O_RDONLY | O_DIRECTORY);
 	trim_log(s, gen);
 	return 0;
+}
+
+static const char sql_bump_generation[] =
+	"UPDATE meta SET value = value + 1 WHERE key = 'generation'";
+
+int um_publish_commit(struct um_store *s)
+{
+	int r = um_db_exec(&s->db, sql_bump_generation, "record the change");
+
+	if (r < 0) {
+		um_db_rollback(&s->db);
+		return r;
+	}
+	r = um_db_commit(&s->db);
+	if (r < 0)
+		return r;
+	r = um_publish(s);
+	if (r < 0)
+		return um_fail(r,
+			       "the change was saved, but the directory snapshot could not be published (%s); 'umctl status' publishes it again",
+			       um_error_text(r));
+	return 0;
+}
+
+/* The generation recorded in the published snapshot, 0 if unreadable. */
+static uint64_t published_generation(const char *path, bool *ok)
+{
+	_cleanup_free_ char *uri = um_asprintf("file:%s?immutable=1", path);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	uint64_t g = 0;
+
+	*ok = false;
+	if (!uri)
+		return 0;
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'generation'", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		g = (uint64_t)sqlite3_column_int64(st, 0);
+		*ok = true;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close_v2(db);
+	return g;
+}
+
+int um_publish_generations(struct um_store *s, uint64_t *ret_truth, uint64_t *ret_published,
+			   bool *ret_ok)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = um_db_prepare(&s->db, "SELECT value FROM meta WHERE key = 'generation'", &st);
+
+	if (r >= 0)
+		r = um_db_step(&s->db, st, "read the generation");
+	if (r == 0)
+		r = um_fail(-EBADMSG, "the store has no generation");
+	if (r < 0)
+		return r;
+	*ret_truth = (uint64_t)sqlite3_column_int64(st, 0);
+	*ret_published = published_generation(s->directory_path, ret_ok);
+	return 0;
+}
+
+int um_publish_log_reset(struct um_store *s)
+{
+	return um_db_exec(&s->db,
+			  "DELETE FROM dir_changes;\n"
+			  "UPDATE meta SET value = (SELECT value + 1 FROM meta WHERE key = 'generation')\n"
+			  "WHERE key = 'log_trimmed_upto'",
+			  "reset the snapshot's change log");
 }

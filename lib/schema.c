@@ -12,7 +12,8 @@
  *
  * migrations[i] takes a store from user_version i to i + 1. Append only.
  */
-#include "store-private.h"
+#include "schema.h"
+#include "umgmt/store.h"
 
 static const char schema_v1[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;\n"
@@ -175,7 +176,7 @@ static const char schema_v1[] =
  * dir_changes(gen, kind, num) says: the snapshot rows of user uid num
  * (passwd, usergroups) or of group gid num (grp) changed in the commit
  * that got generation gen. gen is the generation that commit will get
- * (um_tx_commit() bumps meta.generation just before COMMIT).
+ * (um_publish_commit() bumps meta.generation just before COMMIT).
  *
  * meta.log_trimmed_upto = T: entries with gen <= T may be gone (the
  * publisher trims what it has published; a bulk import writes no entries
@@ -276,34 +277,55 @@ static const char change_log_drop_sql[] =
 	"DROP TRIGGER temp.dir_changes_member_insert; DROP TRIGGER temp.dir_changes_member_update;\n"
 	"DROP TRIGGER temp.dir_changes_member_delete;\n";
 
-int um_change_log_start(struct um_store *s)
+int um_change_log_start(struct um_db *db)
 {
-	return um_db_exec(s, change_log_sql, "start the snapshot's change log");
+	return um_db_exec(db, change_log_sql, "start the snapshot's change log");
 }
 
-int um_change_log_stop(struct um_store *s)
+int um_change_log_stop(struct um_db *db)
 {
-	return um_db_exec(s, change_log_drop_sql, "stop the snapshot's change log");
+	return um_db_exec(db, change_log_drop_sql, "stop the snapshot's change log");
 }
+
+/*
+ * v3: what a host writes for itself leaves the truth's users table
+ * (docs/DESIGN.md, "Tables"): the last login moves to the host-local
+ * user_logins, keyed by user id (login_failures is host-local already).
+ * And the pending-approval count reads a partial index, not every row.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE user_logins(\n"
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  at INTEGER NOT NULL,\n"
+	"  service TEXT NOT NULL DEFAULT '',\n"
+	"  host TEXT NOT NULL DEFAULT '');\n"
+	"INSERT INTO user_logins(user_id, at, service, host)\n"
+	"  SELECT id, last_login_at, ifnull(last_login_service, ''), ifnull(last_login_host, '')\n"
+	"  FROM users WHERE last_login_at IS NOT NULL;\n"
+	"ALTER TABLE users DROP COLUMN last_login_at;\n"
+	"ALTER TABLE users DROP COLUMN last_login_service;\n"
+	"ALTER TABLE users DROP COLUMN last_login_host;\n"
+	"CREATE INDEX users_pending ON users(id) WHERE approved = 0;\n";
 
 static const char *const migrations[] = {
 	schema_v1, /* 0 -> 1 */
 	schema_v2, /* 1 -> 2 */
+	schema_v3, /* 2 -> 3 */
 };
 
 _Static_assert(UM_ELEMENTSOF(migrations) == UM_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-int um_schema_migrate(struct um_store *s, int from_version)
+int um_schema_migrate(struct um_db *db, int from_version)
 {
 	char pragma[64];
 	int r;
 
 	for (int v = from_version; v < UM_SCHEMA_VERSION; v++) {
-		r = um_db_exec(s, migrations[v], "migrate the store's schema");
+		r = um_db_exec(db, migrations[v], "migrate the store's schema");
 		if (r < 0)
 			return r;
 	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", UM_SCHEMA_VERSION);
-	return um_db_exec(s, pragma, "record the schema version");
+	return um_db_exec(db, pragma, "record the schema version");
 }

@@ -8,29 +8,13 @@
  * without a record is open when the config lists it in [services] open,
  * otherwise it follows [services] default. See docs/POLICY.md.
  */
-#include "policy-private.h"
+#include "audit.h"
+#include "group-private.h"
+#include "user-private.h"
 #include "umgmt/config.h"
-
-int um_check_service_name(const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
-
-	if (n == 0 || n > 64)
-		return um_fail(-EINVAL, "service name '%s' must be 1 to 64 characters long",
-			       name ? name : "");
-	if (name[0] == '.' || name[0] == '-')
-		return um_fail(-EINVAL, "service name '%s' must not start with '%c'", name, name[0]);
-	for (const char *p = name; *p; p++) {
-		char c = *p;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '+' || c == '-'))
-			return um_fail(-EINVAL,
-				       "service name '%s' may only contain letters, digits, '.', '_', '+' and '-'",
-				       name);
-	}
-	return 0;
-}
+#include "umgmt/date.h"
+#include "umgmt/service.h"
+#include "umgmt/validate.h"
 
 static int check_description(const char *d)
 {
@@ -65,14 +49,15 @@ static const char sql_service_id[] = "SELECT id FROM services WHERE name = :name
 static int service_id(struct um_store *s, const char *name, int64_t *ret)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = um_db_prepare(s, sql_service_id, &st), rc;
+	int r = um_db_prepare(&s->db, sql_service_id, &st), rc;
 
 	if (r < 0)
 		return r;
-	um_bind_text(st, ":name", name);
+	if ((r = um_bind_text(st, ":name", name)) < 0)
+		return r;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return um_db_error(s, rc, "look up the service");
+		return um_db_error(&s->db, rc, "look up the service");
 	*ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	return 0;
 }
@@ -106,29 +91,33 @@ int um_service_add(struct um_store *s, const char *name, bool restricted,
 		r = check_description(description);
 	if (r < 0)
 		return r;
-	r = um_tx_begin(s);
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
+	UM_TX_GUARD(&s->db);
 	r = service_id(s, name, &id);
 	if (r < 0)
 		return r;
 	if (id)
 		return um_fail(-EEXIST, "a service named '%s' already exists", name);
-	r = um_db_prepare(s, sql_service_add, &st);
+	r = um_db_prepare(&s->db, sql_service_add, &st);
 	if (r < 0)
 		return r;
-	um_bind_text(st, ":name", name);
-	um_bind_int(st, ":restricted", restricted);
-	um_bind_text(st, ":description", description ? description : "");
-	um_bind_int(st, ":now", um_now());
-	r = um_db_exec_stmt(s, st, "add the service");
+	if ((r = um_bind_text(st, ":name", name)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":restricted", restricted)) < 0)
+		return r;
+	if ((r = um_bind_text(st, ":description", description ? description : "")) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":now", um_now())) < 0)
+		return r;
+	r = um_db_exec_stmt(&s->db, st, "add the service");
 	if (r >= 0)
 		r = um_audit(s, "service add", "service", name, 0,
 			     restricted ? "restricted" : "open");
 	if (r < 0)
 		return r;
-	return um_tx_commit(s, false);
+	return um_db_commit(&s->db);
 }
 
 int um_service_set_restricted(struct um_store *s, const char *name, bool restricted)
@@ -137,30 +126,32 @@ int um_service_set_restricted(struct um_store *s, const char *name, bool restric
 	int64_t id;
 	int r;
 
-	r = um_tx_begin(s);
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
+	UM_TX_GUARD(&s->db);
 	r = need_service(s, name, &id);
 	if (r < 0)
 		return r;
-	r = um_db_prepare(s,
+	r = um_db_prepare(&s->db,
 			  "UPDATE services SET restricted = :restricted\n"
 			  "WHERE id = :id AND restricted != :restricted",
 			  &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":restricted", restricted);
-	um_bind_int(st, ":id", id);
-	r = um_db_exec_stmt(s, st, "change the service");
+	if ((r = um_bind_int(st, ":restricted", restricted)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":id", id)) < 0)
+		return r;
+	r = um_db_exec_stmt(&s->db, st, "change the service");
 	if (r < 0)
 		return r;
-	if (sqlite3_changes(s->db) == 0)
+	if (um_db_changes(&s->db) == 0)
 		return 0;
 	r = um_audit(s, "service edit", "service", name, 0, restricted ? "restricted" : "open");
 	if (r < 0)
 		return r;
-	return um_tx_commit(s, false);
+	return um_db_commit(&s->db);
 }
 
 int um_service_delete(struct um_store *s, const char *name)
@@ -169,23 +160,24 @@ int um_service_delete(struct um_store *s, const char *name)
 	int64_t id;
 	int r;
 
-	r = um_tx_begin(s);
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
+	UM_TX_GUARD(&s->db);
 	r = need_service(s, name, &id);
 	if (r < 0)
 		return r;
-	r = um_db_prepare(s, "DELETE FROM services WHERE id = :id", &st);
+	r = um_db_prepare(&s->db, "DELETE FROM services WHERE id = :id", &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":id", id);
-	r = um_db_exec_stmt(s, st, "delete the service");
+	if ((r = um_bind_int(st, ":id", id)) < 0)
+		return r;
+	r = um_db_exec_stmt(&s->db, st, "delete the service");
 	if (r >= 0)
 		r = um_audit(s, "service delete", "service", name, 0, "");
 	if (r < 0)
 		return r;
-	return um_tx_commit(s, false);
+	return um_db_commit(&s->db);
 }
 
 static const char sql_grant_user[] =
@@ -200,30 +192,21 @@ static const char sql_has_user_grant[] =
 	"SELECT 1 FROM service_grants WHERE service_id = :sid AND user_id = :gid";
 static const char sql_has_group_grant[] =
 	"SELECT 1 FROM service_grants WHERE service_id = :sid AND group_id = :gid";
-static const char sql_group_id[] = "SELECT id FROM groups WHERE name = :name";
 
 /* Resolves the grantee to a row id. */
 static int grantee_id(struct um_store *s, enum um_grantee kind, const char *grantee,
 		      int64_t *ret)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	if (kind == UM_GRANT_USER)
-		return um_policy_user_id(s, grantee, ret);
+		return um_user_id(s, grantee, ret);
 	if (kind != UM_GRANT_GROUP)
 		return um_fail(-EINVAL, "unknown kind of grantee");
-	r = um_db_prepare(s, sql_group_id, &st);
-	if (r < 0)
-		return r;
-	um_bind_text(st, ":name", grantee);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
+	r = um_group_find(s, grantee, ret, NULL);
+	if (r >= 0 && !*ret)
 		return um_fail(-ESRCH, "no umgmt group named '%s'", grantee ? grantee : "");
-	if (rc != SQLITE_ROW)
-		return um_db_error(s, rc, "look up the group");
-	*ret = sqlite3_column_int64(st, 0);
-	return 0;
+	return r;
 }
 
 static int change_grant(struct um_store *s, const char *service, enum um_grantee kind,
@@ -239,23 +222,25 @@ static int change_grant(struct um_store *s, const char *service, enum um_grantee
 	r = um_check_service_name(service);
 	if (r < 0)
 		return r;
-	r = um_tx_begin(s);
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
+	UM_TX_GUARD(&s->db);
 	r = need_service(s, service, &sid);
 	if (r >= 0)
 		r = grantee_id(s, kind, grantee, &gid);
 	if (r < 0)
 		return r;
-	r = um_db_prepare(s, user ? sql_has_user_grant : sql_has_group_grant, &st);
+	r = um_db_prepare(&s->db, user ? sql_has_user_grant : sql_has_group_grant, &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":sid", sid);
-	um_bind_int(st, ":gid", gid);
+	if ((r = um_bind_int(st, ":sid", sid)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":gid", gid)) < 0)
+		return r;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return um_db_error(s, rc, "read the grants");
+		return um_db_error(&s->db, rc, "read the grants");
 	if (grant && rc == SQLITE_ROW)
 		return um_fail(-EEXIST, "%s '%s' is already granted service '%s'", what, grantee,
 			       service);
@@ -264,16 +249,19 @@ static int change_grant(struct um_store *s, const char *service, enum um_grantee
 			       service);
 	sqlite3_finalize(st);
 	st = NULL;
-	r = um_db_prepare(s,
+	r = um_db_prepare(&s->db,
 			  grant ? (user ? sql_grant_user : sql_grant_group) :
 				  (user ? sql_revoke_user : sql_revoke_group),
 			  &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":sid", sid);
-	um_bind_int(st, ":gid", gid);
-	um_bind_int(st, ":now", um_now());
-	r = um_db_exec_stmt(s, st, grant ? "grant the service" : "revoke the grant");
+	if ((r = um_bind_int(st, ":sid", sid)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":gid", gid)) < 0)
+		return r;
+	if (grant && (r = um_bind_int(st, ":now", um_now())) < 0)
+		return r;
+	r = um_db_exec_stmt(&s->db, st, grant ? "grant the service" : "revoke the grant");
 	if (r < 0)
 		return r;
 	detail = um_asprintf("%s:%s", what, grantee);
@@ -283,7 +271,7 @@ static int change_grant(struct um_store *s, const char *service, enum um_grantee
 		     user ? gid : 0, detail);
 	if (r < 0)
 		return r;
-	return um_tx_commit(s, false);
+	return um_db_commit(&s->db);
 }
 
 int um_service_grant(struct um_store *s, const char *service, enum um_grantee kind,
@@ -327,12 +315,13 @@ static int service_from_row(struct um_store *s, sqlite3_stmt *row, struct um_ser
 		um_service_free(sv);
 		return -ENOMEM;
 	}
-	r = um_db_prepare(s, sql_grants_of, &st);
+	r = um_db_prepare(&s->db, sql_grants_of, &st);
 	if (r < 0) {
 		um_service_free(sv);
 		return r;
 	}
-	um_bind_int(st, ":sid", sqlite3_column_int64(row, 0));
+	if ((r = um_bind_int(st, ":sid", sqlite3_column_int64(row, 0))) < 0)
+		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **nv = realloc(sv->grants, (sv->n_grants + 1) * sizeof(*nv));
 
@@ -347,7 +336,7 @@ static int service_from_row(struct um_store *s, sqlite3_stmt *row, struct um_ser
 	}
 	if (rc != SQLITE_DONE) {
 		um_service_free(sv);
-		return um_db_error(s, rc, "read the grants");
+		return um_db_error(&s->db, rc, "read the grants");
 	}
 	*ret = sv;
 	return 0;
@@ -358,17 +347,18 @@ int um_service_get(struct um_store *s, const char *name, struct um_service **ret
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = um_db_prepare(s, "SELECT id, name, restricted, description FROM services\n"
+	r = um_db_prepare(&s->db, "SELECT id, name, restricted, description FROM services\n"
 			     "WHERE name = :name",
 			  &st);
 	if (r < 0)
 		return r;
-	um_bind_text(st, ":name", name);
+	if ((r = um_bind_text(st, ":name", name)) < 0)
+		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return um_fail(-ESRCH, "no service named '%s'", name ? name : "");
 	if (rc != SQLITE_ROW)
-		return um_db_error(s, rc, "read the service");
+		return um_db_error(&s->db, rc, "read the service");
 	return service_from_row(s, st, ret);
 }
 
@@ -379,7 +369,7 @@ int um_service_list(struct um_store *s, struct um_service ***ret, size_t *ret_n)
 	size_t n = 0;
 	int r, rc;
 
-	r = um_db_prepare(s, "SELECT id, name, restricted, description FROM services\n"
+	r = um_db_prepare(&s->db, "SELECT id, name, restricted, description FROM services\n"
 			     "ORDER BY name",
 			  &st);
 	if (r < 0)
@@ -401,7 +391,7 @@ int um_service_list(struct um_store *s, struct um_service ***ret, size_t *ret_n)
 	}
 	if (rc != SQLITE_DONE) {
 		um_service_list_free(v, n);
-		return um_db_error(s, rc, "list the services");
+		return um_db_error(&s->db, rc, "list the services");
 	}
 	*ret = v;
 	*ret_n = n;
@@ -413,10 +403,10 @@ int um_service_list(struct um_store *s, struct um_service ***ret, size_t *ret_n)
 /* The grant that lets user :uid use service :sid, best reason first (a
  * grant to the user themself), as "user alice" / "group devs" / ... */
 static const char sql_reach[] =
-	"SELECT CASE WHEN g.user_id IS NOT NULL THEN 'user ' || u.name\n"
-	"            WHEN g.group_id IS NOT NULL THEN 'group ' || gr.name\n"
-	"            WHEN g.role_id IS NOT NULL THEN 'role ' || r.name\n"
-	"            ELSE 'company ' || c.name END\n"
+	"SELECT CASE WHEN g.user_id IS NOT NULL THEN 'user:' || u.name\n"
+	"            WHEN g.group_id IS NOT NULL THEN 'group:' || gr.name\n"
+	"            WHEN g.role_id IS NOT NULL THEN 'role:' || r.name\n"
+	"            ELSE 'company:' || c.name END\n"
 	"FROM service_grants g\n"
 	"LEFT JOIN users u ON u.id = g.user_id\n"
 	"LEFT JOIN groups gr ON gr.id = g.group_id\n"
@@ -433,41 +423,34 @@ static int reach_record(struct um_store *s, int64_t user_id, int64_t sid, bool r
 			char *why, size_t why_size)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	if (!restricted) {
 		snprintf(why, why_size, "open");
 		return 1;
 	}
-	r = um_db_prepare(s, sql_reach, &st);
+	r = um_db_prepare(&s->db, sql_reach, &st);
+	if (r >= 0)
+		r = um_bind_int(st, ":sid", sid);
+	if (r >= 0)
+		r = um_bind_int(st, ":uid", user_id);
+	if (r >= 0)
+		r = um_db_step(&s->db, st, "read the grants");
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":sid", sid);
-	um_bind_int(st, ":uid", user_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(why, why_size, "granted to %s", sqlite3_column_text(st, 0));
-		return 1;
-	}
-	if (rc != SQLITE_DONE)
-		return um_db_error(s, rc, "read the grants");
-	snprintf(why, why_size, "restricted, no grant");
-	return 0;
+	snprintf(why, why_size, "%s", r ? (const char *)sqlite3_column_text(st, 0) : "none");
+	return r;
 }
 
 static int reach_by_config(const struct um_config *c, const char *service, char *why,
 			   size_t why_size)
 {
 	if (um_config_service_is_open(c, service)) {
-		snprintf(why, why_size, "open by configuration ([services] open)");
+		snprintf(why, why_size, "config");
 		return 1;
 	}
-	if (c->default_service_policy == UM_SERVICE_ALLOW) {
-		snprintf(why, why_size, "allowed by default ([services] default = allow)");
-		return 1;
-	}
-	snprintf(why, why_size, "denied by default ([services] default = deny)");
-	return 0;
+	snprintf(why, why_size, "default");
+	return c->default_service_policy == UM_SERVICE_ALLOW;
 }
 
 int um_service_reach(struct um_store *s, int64_t user_id, const char *service, char *why,
@@ -476,60 +459,87 @@ int um_service_reach(struct um_store *s, int64_t user_id, const char *service, c
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = um_db_prepare(s, "SELECT id, restricted FROM services WHERE name = :name", &st);
+	r = um_db_prepare(&s->db, "SELECT id, restricted FROM services WHERE name = :name", &st);
 	if (r < 0)
 		return r;
-	um_bind_text(st, ":name", service);
+	if ((r = um_bind_text(st, ":name", service)) < 0)
+		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		return reach_record(s, user_id, sqlite3_column_int64(st, 0),
 				    sqlite3_column_int(st, 1), why, why_size);
 	if (rc != SQLITE_DONE)
-		return um_db_error(s, rc, "read the service");
+		return um_db_error(&s->db, rc, "read the service");
 	return reach_by_config(s->cfg, service, why, why_size);
 }
 
-static int strv_push(char ***v, size_t *n, char *line)
+const char *um_service_via_text(const char *via, bool allowed, char *buf, size_t size)
 {
-	char **nv;
+	const char *colon = strchr(via, ':');
 
-	if (!line)
-		return -ENOMEM;
-	nv = realloc(*v, (*n + 1) * sizeof(*nv));
-	if (!nv) {
-		free(line);
-		return -ENOMEM;
+	if (colon)
+		snprintf(buf, size, "granted to %.*s %s", (int)(colon - via), via, colon + 1);
+	else if (!strcmp(via, "config"))
+		snprintf(buf, size, "open by configuration ([services] open)");
+	else if (!strcmp(via, "default"))
+		snprintf(buf, size, "%s by default ([services] default = %s)",
+			 allowed ? "allowed" : "denied", allowed ? "allow" : "deny");
+	else if (!strcmp(via, "none"))
+		snprintf(buf, size, "restricted, no grant");
+	else
+		snprintf(buf, size, "%s", via);
+	return buf;
+}
+
+void um_service_access_free(struct um_service_access *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].service);
+		free(v[i].via);
 	}
-	nv[(*n)++] = line;
+	free(v);
+}
+
+static int access_push(struct um_service_access **v, size_t *n, const char *service,
+		       bool allowed, const char *via)
+{
+	struct um_service_access *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
 	*v = nv;
+	nv[*n] = (struct um_service_access){ .service = service ? strdup(service) : NULL,
+					     .allowed = allowed,
+					     .via = strdup(via) };
+	(*n)++;
+	if ((service && !nv[*n - 1].service) || !nv[*n - 1].via)
+		return -ENOMEM;
 	return 0;
 }
 
-int um_user_services(struct um_store *s, const char *name, char ***ret, size_t *ret_n)
+int um_service_access(struct um_store *s, int64_t user_id, struct um_service_access **ret,
+		      size_t *ret_n)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	const struct um_config *c = s->cfg;
-	char **v = NULL, why[128];
+	struct um_service_access *v = NULL;
+	char via[128];
 	size_t n = 0;
-	int64_t uid;
 	int r, rc;
 
-	r = um_policy_user_id(s, name, &uid);
-	if (r < 0)
-		return r;
-	r = um_db_prepare(s, "SELECT id, restricted, name FROM services ORDER BY name", &st);
+	r = um_db_prepare(&s->db, "SELECT id, restricted, name FROM services ORDER BY name", &st);
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = reach_record(s, uid, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), why,
-				 sizeof(why));
+		r = reach_record(s, user_id, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+				 via, sizeof(via));
 		if (r == 1)
-			r = strv_push(&v, &n, um_asprintf("%s: %s", sqlite3_column_text(st, 2), why));
+			r = access_push(&v, &n, (const char *)sqlite3_column_text(st, 2), true, via);
 		if (r < 0)
 			goto fail;
 	}
 	if (rc != SQLITE_DONE) {
-		r = um_db_error(s, rc, "list the services");
+		r = um_db_error(&s->db, rc, "list the services");
 		goto fail;
 	}
 	for (size_t i = 0; i < c->n_open_services; i++) {
@@ -537,21 +547,17 @@ int um_user_services(struct um_store *s, const char *name, char ***ret, size_t *
 
 		r = service_id(s, c->open_services[i], &sid);
 		if (r >= 0 && !sid)
-			r = strv_push(&v, &n, um_asprintf("%s: open by configuration ([services] open)",
-							  c->open_services[i]));
+			r = access_push(&v, &n, c->open_services[i], true, "config");
 		if (r < 0)
 			goto fail;
 	}
-	r = strv_push(&v, &n,
-		      um_asprintf("other services: %s by default ([services] default = %s)",
-				  c->default_service_policy == UM_SERVICE_ALLOW ? "allowed" : "denied",
-				  c->default_service_policy == UM_SERVICE_ALLOW ? "allow" : "deny"));
+	r = access_push(&v, &n, NULL, c->default_service_policy == UM_SERVICE_ALLOW, "default");
 	if (r < 0)
 		goto fail;
 	*ret = v;
 	*ret_n = n;
 	return 0;
 fail:
-	um_strv_free(v, n);
+	um_service_access_free(v, n);
 	return r;
 }

@@ -12,7 +12,11 @@
  */
 #include <sodium.h>
 
-#include "policy-private.h"
+#include "audit.h"
+#include "token-private.h"
+#include "user-private.h"
+#include "umgmt/date.h"
+#include "umgmt/login.h"
 #include "umgmt/password.h"
 
 static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -69,40 +73,48 @@ static int store_token(struct um_store *s, const char *name, const char *purpose
 	char detail[96];
 	int r;
 
-	r = um_tx_begin(s);
+	r = um_db_begin(&s->db);
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
-	r = um_policy_user_id(s, name, &id);
+	UM_TX_GUARD(&s->db);
+	r = um_user_id(s, name, &id);
 	if (r < 0)
 		return r;
-	r = um_db_prepare(s, sql_revoke_valid, &st);
+	r = um_db_prepare(&s->db, sql_revoke_valid, &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":id", id);
-	um_bind_int(st, ":now", now);
-	r = um_db_exec_stmt(s, st, "revoke the earlier token");
+	if ((r = um_bind_int(st, ":id", id)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":now", now)) < 0)
+		return r;
+	r = um_db_exec_stmt(&s->db, st, "revoke the earlier token");
 	sqlite3_finalize(st);
 	st = NULL;
 	if (r < 0)
 		return r;
-	r = um_db_prepare(s, sql_insert_token, &st);
+	r = um_db_prepare(&s->db, sql_insert_token, &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":id", id);
-	um_bind_text(st, ":purpose", purpose);
-	um_bind_text(st, ":hash", hash);
-	um_bind_int(st, ":now", now);
-	um_bind_text(st, ":actor", s->actor);
-	um_bind_int(st, ":expires", now + ttl);
-	r = um_db_exec_stmt(s, st, "store the token");
+	if ((r = um_bind_int(st, ":id", id)) < 0)
+		return r;
+	if ((r = um_bind_text(st, ":purpose", purpose)) < 0)
+		return r;
+	if ((r = um_bind_text(st, ":hash", hash)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":now", now)) < 0)
+		return r;
+	if ((r = um_bind_text(st, ":actor", s->actor)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":expires", now + ttl)) < 0)
+		return r;
+	r = um_db_exec_stmt(&s->db, st, "store the token");
 	if (r < 0)
 		return r;
 	snprintf(detail, sizeof(detail), "%s, valid %llds", purpose, (long long)ttl);
 	r = um_audit(s, "token issue", "user", name, id, detail);
 	if (r < 0)
 		return r;
-	return um_tx_commit(s, false);
+	return um_db_commit(&s->db);
 }
 
 int um_token_issue(struct um_store *s, const char *name, const char *purpose, int64_t ttl,
@@ -143,34 +155,29 @@ static const char sql_valid_token[] =
 	"SELECT id FROM tokens WHERE user_id = :id AND token_hash = :hash\n"
 	"  AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now";
 
-int um_token_check(struct um_store *s, const char *name, const char *candidate)
+int um_token_check(struct um_store *s, int64_t user_id, const char *candidate)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	char norm[TOKEN_SYMBOLS + 1], hash[HASH_HEX];
-	int64_t id;
-	int r, rc;
+	int r;
 
-	r = um_policy_user_id(s, name, &id);
-	if (r < 0)
-		return r;
 	r = normalise(candidate, norm);
 	if (r < 0)
-		return um_fail(-EACCES, "that is not a valid token for '%s'", name);
+		return um_fail(-EACCES, "that is not a valid token");
 	hash_hex(norm, hash);
 	sodium_memzero(norm, sizeof(norm));
-	r = um_db_prepare(s, sql_valid_token, &st);
-	if (r < 0)
-		return r;
-	um_bind_int(st, ":id", id);
-	um_bind_text(st, ":hash", hash);
-	um_bind_int(st, ":now", um_now());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return um_fail(-EACCES, "that is not a valid token for '%s' (wrong, used, expired or revoked)",
-			       name);
-	if (rc != SQLITE_ROW)
-		return um_db_error(s, rc, "read the tokens");
-	return 0;
+	r = um_db_prepare(&s->db, sql_valid_token, &st);
+	if (r >= 0)
+		r = um_bind_int(st, ":id", user_id);
+	if (r >= 0)
+		r = um_bind_text(st, ":hash", hash);
+	if (r >= 0)
+		r = um_bind_int(st, ":now", um_now());
+	if (r >= 0)
+		r = um_db_step(&s->db, st, "read the tokens");
+	if (r == 0)
+		return um_fail(-EACCES, "that is not a valid token (wrong, used, expired or revoked)");
+	return r < 0 ? r : 0;
 }
 
 static const char sql_current_token[] =
@@ -178,9 +185,6 @@ static const char sql_current_token[] =
 	"  AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now\n"
 	"ORDER BY created_at DESC, id DESC LIMIT 1";
 static const char sql_burn[] = "UPDATE tokens SET used_at = :now WHERE id = :tid";
-static const char sql_set_password[] =
-	"UPDATE users SET password_hash = :hash, password_changed_at = :now,\n"
-	"  password_must_change = 0, updated_at = :now WHERE id = :id";
 
 /* Burns name's current token and stores hash, in one transaction. */
 static int redeem(struct um_store *s, const char *name, const char *hash)
@@ -189,48 +193,46 @@ static int redeem(struct um_store *s, const char *name, const char *hash)
 	int64_t id, tid, now = um_now();
 	int r, rc;
 
-	r = um_login_tx_begin(s, true);
+	r = um_db_begin_within(&s->db, UM_LOGIN_BUSY_TIMEOUT_MS, true);
 	if (r < 0)
 		return r;
-	UM_TX_GUARD(s);
-	r = um_policy_user_id(s, name, &id);
+	UM_TX_GUARD(&s->db);
+	r = um_user_id(s, name, &id);
 	if (r < 0)
 		return r;
-	r = um_db_prepare(s, sql_current_token, &st);
+	r = um_db_prepare(&s->db, sql_current_token, &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":id", id);
-	um_bind_int(st, ":now", now);
+	if ((r = um_bind_int(st, ":id", id)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":now", now)) < 0)
+		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return um_fail(-EACCES, "'%s' has no valid token any more", name);
 	if (rc != SQLITE_ROW)
-		return um_db_error(s, rc, "read the tokens");
+		return um_db_error(&s->db, rc, "read the tokens");
 	tid = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	st = NULL;
-	r = um_db_prepare(s, sql_burn, &st);
+	r = um_db_prepare(&s->db, sql_burn, &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":now", now);
-	um_bind_int(st, ":tid", tid);
-	r = um_db_exec_stmt(s, st, "burn the token");
+	if ((r = um_bind_int(st, ":now", now)) < 0)
+		return r;
+	if ((r = um_bind_int(st, ":tid", tid)) < 0)
+		return r;
+	r = um_db_exec_stmt(&s->db, st, "burn the token");
 	sqlite3_finalize(st);
 	st = NULL;
 	if (r < 0)
 		return r;
-	r = um_db_prepare(s, sql_set_password, &st);
-	if (r < 0)
-		return r;
-	um_bind_text(st, ":hash", hash);
-	um_bind_int(st, ":now", now);
-	um_bind_int(st, ":id", id);
-	r = um_db_exec_stmt(s, st, "store the password");
+	r = um_user_store_hash(s, id, hash);
 	if (r >= 0)
 		r = um_audit(s, "token redeem", "user", name, id, "password set with a token");
 	if (r < 0)
 		return r;
-	return um_tx_commit(s, false);
+	return um_db_commit(&s->db);
 }
 
 int um_token_redeem(struct um_store *s, const char *name, const char *password)
@@ -276,10 +278,11 @@ int um_token_list(struct um_store *s, struct um_token_info **ret, size_t *ret_n)
 	size_t n = 0;
 	int r, rc;
 
-	r = um_db_prepare(s, sql_tokens, &st);
+	r = um_db_prepare(&s->db, sql_tokens, &st);
 	if (r < 0)
 		return r;
-	um_bind_int(st, ":now", um_now());
+	if ((r = um_bind_int(st, ":now", um_now())) < 0)
+		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct um_token_info *nv = realloc(v, (n + 1) * sizeof(*nv));
 
@@ -304,7 +307,7 @@ int um_token_list(struct um_store *s, struct um_token_info **ret, size_t *ret_n)
 	}
 	if (rc != SQLITE_DONE) {
 		um_token_list_free(v, n);
-		return um_db_error(s, rc, "list the tokens");
+		return um_db_error(&s->db, rc, "list the tokens");
 	}
 	*ret = v;
 	*ret_n = n;
@@ -313,29 +316,31 @@ int um_token_list(struct um_store *s, struct um_token_info **ret, size_t *ret_n)
 
 int um_token_revoke(struct um_store *s, const char *name)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int64_t id;
-	int r;
+	_cleanup_free_ char *msg = um_asprintf("'%s' has no valid token", name);
 
-	r = um_tx_begin(s);
-	if (r < 0)
-		return r;
-	UM_TX_GUARD(s);
-	r = um_policy_user_id(s, name, &id);
-	if (r < 0)
-		return r;
-	r = um_db_prepare(s, sql_revoke_valid, &st);
-	if (r < 0)
-		return r;
-	um_bind_int(st, ":id", id);
-	um_bind_int(st, ":now", um_now());
-	r = um_db_exec_stmt(s, st, "revoke the token");
-	if (r < 0)
-		return r;
-	if (sqlite3_changes(s->db) == 0)
-		return um_fail(-ESRCH, "'%s' has no valid token", name);
-	r = um_audit(s, "token revoke", "user", name, id, "");
-	if (r < 0)
-		return r;
-	return um_tx_commit(s, false);
+	if (!msg)
+		return -ENOMEM;
+	return um_user_change(s, name,
+			      &(struct um_user_change){
+				      .sql = sql_revoke_valid,
+				      .action = "token revoke",
+				      .unchanged_err = -ESRCH,
+				      .unchanged_msg = msg,
+			      });
+}
+
+static const char sql_revoke_all[] =
+	"UPDATE tokens SET revoked_at = :now WHERE user_id = :id\n"
+	"  AND used_at IS NULL AND revoked_at IS NULL";
+
+int um_token_revoke_all(struct um_store *s, int64_t user_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = um_db_prepare(&s->db, sql_revoke_all, &st);
+
+	if (r >= 0)
+		r = um_bind_int(st, ":id", user_id);
+	if (r >= 0)
+		r = um_bind_int(st, ":now", um_now());
+	return r < 0 ? r : um_db_exec_stmt(&s->db, st, "revoke the tokens");
 }

@@ -176,3 +176,10 @@ void um_secret_free(char *s)
 	explicit_bzero(s, strlen(s));
 	free(s);
 }
+
+void um_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -160,3 +160,24 @@ int um_check_email(const char *s)
 		return um_fail(-EINVAL, "e-mail address '%s' needs a domain such as example.org", s);
 	return 0;
 }
+
+int um_check_service_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > 64)
+		return um_fail(-EINVAL, "service name '%s' must be 1 to 64 characters long",
+			       name ? name : "");
+	if (name[0] == '.' || name[0] == '-')
+		return um_fail(-EINVAL, "service name '%s' must not start with '%c'", name, name[0]);
+	for (const char *p = name; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '+' || c == '-'))
+			return um_fail(-EINVAL,
+				       "service name '%s' may only contain letters, digits, '.', '_', '+' and '-'",
+				       name);
+	}
+	return 0;
+}

@@ -14,17 +14,11 @@
 #include <time.h>
 
 #include "pam_umgmt.h"
-#include "umgmt/policy.h"
+#include "umgmt/account.h"
+#include "umgmt/sentence.h"
 #include "umgmt/user.h"
 
-/* The module's own sentences; every other one is the core's. */
-#define UID_MISMATCH_MSG                                                      \
-	"Your account cannot be used on this machine right now. "             \
-	"Please contact an administrator."
-#define MUST_CHANGE_MSG                                                       \
-	"You are required to change your password immediately (administrator enforced)."
-#define TOKEN_LOGIN_MSG                                                       \
-	"You logged in with a one-time token: you are required to choose a new password now."
+/* Every sentence the user reads is the core's (umgmt/sentence.h). */
 
 /* Large enough for any sane passwd entry; grown on ERANGE up to this. */
 #define PWBUF_MAX (1024 * 1024)
@@ -87,33 +81,33 @@ static int verdict_code(enum um_verdict v)
 
 /* NSS and the store must agree on who the name is: a stale snapshot or
  * another directory's account with the same name never admits anyone. */
-static int check_identity(struct umpam *ctx, const struct um_user *u)
+static int check_identity(struct umpam *ctx, const struct um_login_user *u)
 {
 	uint32_t nss_uid = 0;
 	int err;
 
-	err = check_nss_uid(u->name, u->uid, &nss_uid);
+	err = check_nss_uid(ctx->user, u->uid, &nss_uid);
 	switch (err) {
 	case 0:
 		return PAM_SUCCESS;
 	case -EPERM:
 		umpam_log(ctx, LOG_ERR, "account of %s refused: uid mismatch between NSS and "
-			  "store (NSS %u, store %u); service=%s rhost=%s", u->name, nss_uid,
+			  "store (NSS %u, store %u); service=%s rhost=%s", ctx->user, nss_uid,
 			  u->uid, ctx->service, ctx->rhost);
 		break;
 	case -ESRCH:
 		umpam_log(ctx, LOG_ERR, "account of %s refused: uid mismatch between NSS and "
-			  "store (NSS has no such user, store %u); service=%s rhost=%s", u->name,
+			  "store (NSS has no such user, store %u); service=%s rhost=%s", ctx->user,
 			  u->uid, ctx->service, ctx->rhost);
 		break;
 	case -ENOMEM:
 		return PAM_BUF_ERR;
 	default:
 		umpam_log(ctx, LOG_ERR, "account of %s unavailable: NSS lookup failed; "
-			  "service=%s rhost=%s", u->name, ctx->service, ctx->rhost);
+			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
-	umpam_say(ctx, PAM_ERROR_MSG, "%s", UID_MISMATCH_MSG);
+	umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_UID_MISMATCH));
 	return PAM_PERM_DENIED;
 }
 
@@ -122,7 +116,7 @@ static int check_identity(struct umpam *ctx, const struct um_user *u)
  * PAM_NEW_AUTHTOK_REQD, or the refusal's code, having told the user why
  * (umpam_say) and syslog the same.
  */
-static int check_account(struct umpam *ctx, const struct um_user *u)
+static int check_account(struct umpam *ctx, const struct um_login_user *u)
 {
 	struct um_account_decision d = {};
 	int r, err;
@@ -131,7 +125,7 @@ static int check_account(struct umpam *ctx, const struct um_user *u)
 	if (r != PAM_SUCCESS)
 		return r;
 
-	err = um_account_decide(ctx->store, u->name, ctx->service_item, time(NULL), &d);
+	err = um_account_decide(ctx->store, u, ctx->service_item, time(NULL), &d);
 	r = umpam_code(ctx, err, UMPAM_STEP_LOOKUP);
 	if (r != PAM_SUCCESS) {
 		if (r != PAM_USER_UNKNOWN)
@@ -144,19 +138,19 @@ static int check_account(struct umpam *ctx, const struct um_user *u)
 	switch (r) {
 	case PAM_SUCCESS:
 		if (umpam_is_token_login(ctx)) {
-			umpam_say(ctx, PAM_ERROR_MSG, "%s", TOKEN_LOGIN_MSG);
+			umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_TOKEN_LOGIN));
 			umpam_log(ctx, LOG_NOTICE, "account of %s: new password required after "
-				  "a one-time token login; service=%s rhost=%s", u->name,
+				  "a one-time token login; service=%s rhost=%s", ctx->user,
 				  ctx->service, ctx->rhost);
 			return PAM_NEW_AUTHTOK_REQD;
 		}
-		umpam_debug(ctx, "account of %s is usable; service=%s rhost=%s", u->name,
+		umpam_debug(ctx, "account of %s is usable; service=%s rhost=%s", ctx->user,
 			    ctx->service, ctx->rhost);
 		return PAM_SUCCESS;
 	case PAM_NEW_AUTHTOK_REQD:
-		umpam_say(ctx, PAM_ERROR_MSG, "%s", *d.message ? d.message : MUST_CHANGE_MSG);
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", *d.message ? d.message : um_sentence(UM_SAY_MUST_CHANGE));
 		umpam_log(ctx, LOG_NOTICE, "account of %s: new password required: %s; "
-			  "service=%s rhost=%s", u->name,
+			  "service=%s rhost=%s", ctx->user,
 			  *d.reason ? d.reason : "password change enforced", ctx->service,
 			  ctx->rhost);
 		return r;
@@ -164,7 +158,7 @@ static int check_account(struct umpam *ctx, const struct um_user *u)
 		if (*d.message)
 			umpam_say(ctx, PAM_ERROR_MSG, "%s", d.message);
 		umpam_log(ctx, LOG_NOTICE, "account of %s refused: %s; service=%s rhost=%s",
-			  u->name, *d.reason ? d.reason : "refused by policy", ctx->service,
+			  ctx->user, *d.reason ? d.reason : "refused by policy", ctx->service,
 			  ctx->rhost);
 		return r;
 	}
@@ -173,7 +167,7 @@ static int check_account(struct umpam *ctx, const struct um_user *u)
 UMPAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	_cleanup_umpam_ struct umpam ctx = {};
-	_cleanup_(um_user_freep) struct um_user *u = NULL;
+	_cleanup_(um_login_user_clearp) struct um_login_user u = {};
 	int r, err;
 
 	r = umpam_begin(&ctx, pamh, UMPAM_ACCOUNT, flags, argc, argv);
@@ -189,7 +183,7 @@ UMPAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const
 		return r;
 	}
 
-	err = um_user_get(ctx.store, ctx.user, &u);
+	err = um_user_resolve(ctx.store, ctx.user, &u);
 	r = umpam_code(&ctx, err, UMPAM_STEP_LOOKUP);
 	if (r == PAM_USER_UNKNOWN) {
 		/* Every user of another directory passes here: not news. */
@@ -201,5 +195,5 @@ UMPAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const
 			  um_strerror(err), ctx.service, ctx.rhost);
 		return r;
 	}
-	return check_account(&ctx, u);
+	return check_account(&ctx, &u);
 }

@@ -29,10 +29,6 @@
  * redeems the token instead of asking the current password. */
 #define UMPAM_DATA_TOKEN_LOGIN "pam_umgmt:token_login"
 
-/* What the password phase says when a token burn or a password change
- * meets a store that stays locked by another writer. */
-#define UMPAM_BUSY_MSG "The account database is busy; please try again."
-
 /* Which PAM call is running: the same errno means different PAM codes in
  * different phases (a store failure is PAM_AUTHINFO_UNAVAIL in auth but
  * PAM_SESSION_ERR in a session call). */
@@ -48,8 +44,8 @@ enum umpam_phase {
  * opening the store, but a wrong password when verifying one. */
 enum umpam_step {
 	UMPAM_STEP_STORE,        /* um_config_load(), um_store_open() */
-	UMPAM_STEP_LOOKUP,       /* um_user_get(), um_account_decide(), um_lockout_is_locked() */
-	UMPAM_STEP_VERIFY,       /* um_user_authenticate(), um_token_check() */
+	UMPAM_STEP_LOOKUP,       /* um_user_resolve(), um_account_decide() */
+	UMPAM_STEP_VERIFY,       /* um_user_verify(), um_token_check() */
 	UMPAM_STEP_SET_PASSWORD, /* um_password_check_policy(), um_user_set_password(),
 	                          * um_token_redeem() */
 };

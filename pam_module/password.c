@@ -18,15 +18,14 @@
  */
 #include "pam_umgmt.h"
 #include "umgmt/password.h"
-#include "umgmt/policy.h"
+#include "umgmt/sentence.h"
+#include "umgmt/token.h"
 #include "umgmt/user.h"
 
 #define CURRENT_PROMPT "Current password: "
 #define NEW_PROMPT "New password: "
 #define RETYPE_PROMPT "Retype new password: "
 #define MISMATCH_MSG "Sorry, passwords do not match."
-#define TOKEN_GONE_MSG                                                        \
-	"Your one-time token is no longer valid; please ask an administrator for a new one."
 
 /* Root changes anyone's password without knowing it, as with pam_unix;
  * but a login forcing an expired password to change (sshd runs as root)
@@ -100,13 +99,13 @@ static int get_new_password(struct umpam *ctx, const char **ret)
 /* Is the user ours, and the store usable? Nothing is asked. */
 static int prelim_check(struct umpam *ctx)
 {
-	_cleanup_(um_user_freep) struct um_user *u = NULL;
+	_cleanup_(um_login_user_clearp) struct um_login_user u = {};
 	int r;
 
 	r = umpam_open_store(ctx, UM_STORE_READ);
 	if (r != PAM_SUCCESS)
 		return r;
-	r = umpam_code(ctx, um_user_get(ctx->store, ctx->user, &u), UMPAM_STEP_LOOKUP);
+	r = umpam_code(ctx, um_user_resolve(ctx->store, ctx->user, &u), UMPAM_STEP_LOOKUP);
 	if (r == PAM_USER_UNKNOWN)
 		umpam_debug(ctx, "password: not a umgmt user");
 	return r;
@@ -122,7 +121,7 @@ static void report_failure(struct umpam *ctx, const char *name, int err)
 			  "service=%s", name, ctx->service);
 		break;
 	case -EBUSY:
-		umpam_say(ctx, PAM_ERROR_MSG, "%s", UMPAM_BUSY_MSG);
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_BUSY));
 		umpam_log(ctx, LOG_WARNING, "cannot change the password of %s: store busy; "
 			  "service=%s", name, ctx->service);
 		break;
@@ -139,7 +138,7 @@ static void report_failure(struct umpam *ctx, const char *name, int err)
  * and the token burnt in one transaction. A burn is never dropped: if the store stays busy the
  * change fails and the user is told to try again.
  */
-static int redeem_token(struct umpam *ctx, const struct um_user *u)
+static int redeem_token(struct umpam *ctx)
 {
 	const char *new = NULL;
 	int r, err;
@@ -148,37 +147,37 @@ static int redeem_token(struct umpam *ctx, const struct um_user *u)
 	if (r != PAM_SUCCESS)
 		return r;
 
-	err = um_password_check_policy(um_store_config(ctx->store), u->name, new);
+	err = um_password_check_policy(um_store_config(ctx->store), ctx->user, new);
 	if (err == 0) {
-		err = um_token_redeem(ctx->store, u->name, new);
+		err = um_token_redeem(ctx->store, ctx->user, new);
 	}
 	r = umpam_code(ctx, err, UMPAM_STEP_SET_PASSWORD);
 	if (err == -EACCES) {
-		umpam_say(ctx, PAM_ERROR_MSG, "%s", TOKEN_GONE_MSG);
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_TOKEN_GONE));
 		umpam_log(ctx, LOG_NOTICE, "password change for %s refused: the one-time token "
-			  "is no longer valid; service=%s rhost=%s", u->name, ctx->service,
+			  "is no longer valid; service=%s rhost=%s", ctx->user, ctx->service,
 			  ctx->rhost);
 		umpam_clear_token_login(ctx);
 	} else if (r != PAM_SUCCESS) {
-		report_failure(ctx, u->name, err);
+		report_failure(ctx, ctx->user, err);
 	} else {
 		umpam_clear_token_login(ctx);
 		umpam_log(ctx, LOG_NOTICE, "password set for %s with a one-time token; "
-			  "service=%s rhost=%s", u->name, ctx->service, ctx->rhost);
+			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
 	}
 	return r;
 }
 
 static int update_password(struct umpam *ctx)
 {
-	_cleanup_(um_user_freep) struct um_user *u = NULL;
+	_cleanup_(um_login_user_clearp) struct um_login_user u = {};
 	const char *old = NULL, *new = NULL;
 	int r, err;
 
 	r = umpam_open_store(ctx, UM_STORE_WRITE);
 	if (r != PAM_SUCCESS)
 		return r;
-	err = um_user_get(ctx->store, ctx->user, &u);
+	err = um_user_resolve(ctx->store, ctx->user, &u);
 	r = umpam_code(ctx, err, UMPAM_STEP_LOOKUP);
 	if (r == PAM_USER_UNKNOWN)
 		umpam_debug(ctx, "password: not a umgmt user");
@@ -186,23 +185,23 @@ static int update_password(struct umpam *ctx)
 		return r;
 
 	if (umpam_is_token_login(ctx))
-		return redeem_token(ctx, u);
+		return redeem_token(ctx);
 
 	if (!caller_is_root(ctx)) {
 		r = get_item_or_ask(ctx, PAM_OLDAUTHTOK, CURRENT_PROMPT, &old);
 		if (r != PAM_SUCCESS)
 			return r;
-		err = um_user_authenticate(ctx->store, u->name, old);
+		err = um_user_verify(ctx->store, &u, old);
 		/* The one-time token stands for the current password here too:
 		 * sshd's password method does not change an expired password
 		 * in the login's PAM handle but runs passwd(1) as the user,
 		 * which knows nothing of our marker. */
-		if (err == -EACCES && um_token_check(ctx->store, u->name, old) == 0)
-			return redeem_token(ctx, u);
+		if (err == -EACCES && um_token_check(ctx->store, u.id, old) == 0)
+			return redeem_token(ctx);
 		r = umpam_code(ctx, err, UMPAM_STEP_VERIFY);
 		if (r != PAM_SUCCESS) {
 			umpam_log(ctx, LOG_NOTICE, "password change for %s refused: %s; "
-				  "service=%s", u->name,
+				  "service=%s", ctx->user,
 				  r == PAM_AUTH_ERR ? "wrong current password" : um_strerror(err),
 				  ctx->service);
 			return r;
@@ -217,16 +216,16 @@ static int update_password(struct umpam *ctx)
 	 * keeps "the password is refused" apart from "it could not be
 	 * stored". Storing it also lifts a forced change
 	 * (umctl user passwd --expire). */
-	err = um_password_check_policy(um_store_config(ctx->store), u->name, new);
+	err = um_password_check_policy(um_store_config(ctx->store), ctx->user, new);
 	if (err == 0) {
-		err = um_user_set_password(ctx->store, u->name, new);
+		err = um_user_set_password(ctx->store, ctx->user, new);
 	}
 	r = umpam_code(ctx, err, UMPAM_STEP_SET_PASSWORD);
 	if (r != PAM_SUCCESS)
-		report_failure(ctx, u->name, err);
+		report_failure(ctx, ctx->user, err);
 	else
 		umpam_log(ctx, LOG_NOTICE, "password changed for %s; service=%s rhost=%s",
-			  u->name, ctx->service, ctx->rhost);
+			  ctx->user, ctx->service, ctx->rhost);
 	return r;
 }
 

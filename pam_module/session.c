@@ -11,17 +11,17 @@
 #include <time.h>
 
 #include "pam_umgmt.h"
-#include "umgmt/policy.h"
+#include "umgmt/login.h"
 #include "umgmt/user.h"
 
 /* Like auth's: a busy store drops the record rather than hold the login. */
-static void record_login(struct umpam *ctx)
+static void record_login(struct umpam *ctx, int64_t user_id)
 {
 	int err;
 
 	/* Not verified by our auth (an SSH key, su by root): the failures
 	 * stay, so a key login cannot reset a password guesser's count. */
-	err = um_login_record_success(ctx->store, ctx->user, ctx->service_item,
+	err = um_login_record_success(ctx->store, user_id, ctx->service_item,
 				      ctx->rhost_item, time(NULL), false);
 	if (err == -EBUSY)
 		umpam_log(ctx, LOG_WARNING, "last login not recorded: store busy; user=%s "
@@ -36,7 +36,7 @@ static void record_login(struct umpam *ctx)
 static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, bool opening)
 {
 	_cleanup_umpam_ struct umpam ctx = {};
-	_cleanup_(um_user_freep) struct um_user *u = NULL;
+	_cleanup_(um_login_user_clearp) struct um_login_user u = {};
 	int r, err;
 
 	r = umpam_begin(&ctx, pamh, UMPAM_SESSION, flags, argc, argv);
@@ -48,7 +48,7 @@ static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, b
 	r = umpam_open_store(&ctx, opening ? UM_STORE_WRITE : UM_STORE_READ);
 	if (r != PAM_SUCCESS)
 		return r;
-	err = um_user_get(ctx.store, ctx.user, &u);
+	err = um_user_resolve(ctx.store, ctx.user, &u);
 	r = umpam_code(&ctx, err, UMPAM_STEP_LOOKUP);
 	if (r == PAM_USER_UNKNOWN)
 		return PAM_IGNORE;
@@ -59,9 +59,9 @@ static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, b
 		return r;
 	}
 	if (opening && !umpam_is_marked_authenticated(&ctx))
-		record_login(&ctx);
+		record_login(&ctx, u.id);
 	umpam_debug(&ctx, "session %s for %s; service=%s rhost=%s",
-		    opening ? "opened" : "closed", u->name,
+		    opening ? "opened" : "closed", ctx.user,
 		    ctx.service, ctx.rhost);
 	return PAM_SUCCESS;
 }

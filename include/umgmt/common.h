@@ -127,6 +127,9 @@ int um_parse_duration(const char *s, int64_t min, int64_t max, int64_t *ret);
 /* strdup that returns NULL only for a NULL argument or on ENOMEM. */
 char *um_strdup(const char *s);
 
+/* Frees the n strings of v and v itself (NULL: nothing). */
+void um_strv_free(char **v, size_t n);
+
 /* Allocating sprintf; NULL on ENOMEM. */
 char *um_asprintf(const char *fmt, ...) _printf_(1, 2);
 

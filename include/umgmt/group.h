@@ -46,4 +46,7 @@ int um_group_add_member(struct um_store *s, const char *group, const char *user)
 /* Returns 0, -ESRCH (no such group or user, or not a member), -EBUSY, -EIO. */
 int um_group_remove_member(struct um_store *s, const char *group, const char *user);
 
+/* The number of groups. Returns 0, -EIO. */
+int um_group_count(struct um_store *s, uint64_t *ret) __attribute__((warn_unused_result));
+
 #endif

@@ -44,7 +44,7 @@ struct um_user {
 	int64_t password_changed_at; /* 0 = never */
 	char **groups;               /* supplementary group names, sorted */
 	size_t n_groups;
-	/* login policy (policy.h) */
+	/* login policy (account.h, login.h) */
 	char *expires_on;            /* "YYYY-MM-DD", NULL = never expires */
 	bool must_change_password;   /* the next login must change it */
 	int64_t last_login_at;       /* unix seconds, 0 = never */
@@ -136,5 +136,66 @@ int um_user_set_password(struct um_store *s, const char *name, const char *passw
  * (no such umgmt user), -EIO.
  */
 int um_user_authenticate(struct um_store *s, const char *name, const char *password);
+
+/* ---- the login flags (umctl user disable|enable|approve|unapprove) ---- */
+
+/* Each returns 0, -ESRCH, -EBUSY, -EIO; a no-op change (disabling a
+ * disabled user) is 0 as well and writes no audit record. Neither changes
+ * the snapshot (NSS serves disabled and pending users as well: they own
+ * files). Approving records approved_at and the actor. */
+int um_user_set_enabled(struct um_store *s, const char *name, bool enabled)
+	__attribute__((warn_unused_result));
+int um_user_set_approved(struct um_store *s, const char *name, bool approved)
+	__attribute__((warn_unused_result));
+/* Sets (date "YYYY-MM-DD") or clears (NULL) the expiry date: from that
+ * local date on, the account is expired. Returns 0, -EINVAL, -ESRCH,
+ * -EBUSY, -EIO. */
+int um_user_set_expiry(struct um_store *s, const char *name, const char *date)
+	__attribute__((warn_unused_result));
+/* Makes the next login change the password (cleared by any password
+ * change, um_user_set_password or um_token_redeem). Returns 0, -ESRCH,
+ * -EBUSY, -EIO. */
+int um_user_expire_password(struct um_store *s, const char *name)
+	__attribute__((warn_unused_result));
+
+/* The number of users and of those waiting for approval, read from
+ * indexes (never the table's rows). Returns 0, -EIO. */
+int um_user_count(struct um_store *s, uint64_t *ret_users, uint64_t *ret_pending)
+	__attribute__((warn_unused_result));
+
+/* ---- a login: the user's row, resolved once ---- */
+
+/*
+ * What a login needs of its user, read in one query by um_user_resolve()
+ * and handed to the lockout, token, account and bookkeeping calls, so
+ * that a login never looks the name up twice.
+ */
+struct um_login_user {
+	int64_t id;   /* the row id the other calls take */
+	uint32_t uid;
+	bool enabled;
+	bool approved;
+	bool must_change_password;
+	char expires_on[11]; /* "YYYY-MM-DD", "" = never expires */
+	char *hash;          /* the password hash, NULL = none; a secret */
+};
+/* Wipes and frees the hash; the struct may be reused. NULL is fine. */
+void um_login_user_clear(struct um_login_user *u);
+static inline void um_login_user_clearp(struct um_login_user *u)
+{
+	um_login_user_clear(u);
+}
+
+/* Resolves name. Returns 0 (clear it with um_login_user_clear), -ESRCH
+ * (no such umgmt user), -EIO, -ENOMEM. */
+int um_user_resolve(struct um_store *s, const char *name, struct um_login_user *ret)
+	__attribute__((warn_unused_result));
+
+/* Checks password against u's hash in constant time; a user without a
+ * password (or with a hash that cannot be read) costs the same Argon2id
+ * work as a wrong password. On success an outdated hash is re-hashed
+ * (best effort, a busy store only delays it). Returns 0, -EACCES, -EIO. */
+int um_user_verify(struct um_store *s, const struct um_login_user *u, const char *password)
+	__attribute__((warn_unused_result));
 
 #endif

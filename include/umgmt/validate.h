@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * umgmt core: validation of names and fields that end up in passwd/group.
+ * umgmt core: validation of names and fields (validate.c): what ends up in
+ * passwd and group, and PAM service names.
  *
  * User and group names follow Debian's default rule (adduser's
  * NAME_REGEX without --allow-bad-names): a lowercase ASCII letter, then
@@ -26,5 +27,8 @@ int um_check_gecos(const char *s);
 int um_check_path(const char *what, const char *s);
 /* A plausible e-mail address (one '@', no spaces or control chars). */
 int um_check_email(const char *s);
+/* A PAM service name: 1-64 of [A-Za-z0-9._+-], not starting with '.' or
+ * '-'. */
+int um_check_service_name(const char *name);
 
 #endif

@@ -20,7 +20,7 @@ token_valid() {
 }
 # token_refused USER TOKEN DESC: the core refuses it, as no longer valid.
 token_refused() {
-	expect_refusal 1 "test-policy-helper: check-token: that is not a valid token for '$1' (wrong, used, expired or revoked)" helper check-token "$1" "$2"
+	expect_refusal 1 "test-policy-helper: check-token: that is not a valid token (wrong, used, expired or revoked)" helper check-token "$1" "$2"
 }
 
 expect_exit 0 umctl init

@@ -13,13 +13,17 @@
 #include <time.h>
 
 #include "umgmt/config.h"
-#include "umgmt/policy.h"
+#include "umgmt/lockout.h"
+#include "umgmt/login.h"
 #include "umgmt/store.h"
+#include "umgmt/token.h"
+#include "umgmt/user.h"
 
 int main(int argc, char **argv)
 {
 	struct um_config *cfg = NULL;
 	struct um_store *s = NULL;
+	struct um_login_user u = { 0 };
 	int r;
 
 	if (argc < 4) {
@@ -31,21 +35,25 @@ int main(int argc, char **argv)
 		r = um_store_open(cfg, UM_STORE_WRITE, &s);
 	if (r >= 0 && um_store_set_actor(s, "test") < 0)
 		r = -ENOMEM;
+	/* as a login does: the name resolved once */
+	if (r >= 0)
+		r = um_user_resolve(s, argv[3], &u);
 	if (r < 0)
 		goto out;
 	if (!strcmp(argv[2], "fail") && argc == 6)
-		r = um_lockout_record_failure(s, argv[3], argv[4], *argv[5] ? argv[5] : NULL,
+		r = um_lockout_record_failure(s, u.id, argv[4], *argv[5] ? argv[5] : NULL,
 					      time(NULL));
 	else if (!strcmp(argv[2], "success") && argc == 6)
-		r = um_login_record_success(s, argv[3], argv[4], argv[5], time(NULL), true);
+		r = um_login_record_success(s, u.id, argv[4], argv[5], time(NULL), true);
 	else if (!strcmp(argv[2], "check-token") && argc == 5)
-		r = um_token_check(s, argv[3], argv[4]);
+		r = um_token_check(s, u.id, argv[4]);
 	else
 		r = -EINVAL;
 out:
 	if (r < 0)
 		fprintf(stderr, "test-policy-helper: %s: %s\n", argv[2],
 			um_error_text(r));
+	um_login_user_clear(&u);
 	um_store_close(s);
 	um_config_free(cfg);
 	return r < 0 ? 1 : 0;

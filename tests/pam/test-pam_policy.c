@@ -25,7 +25,13 @@
 
 #include "umgmt/config.h"
 #include "umgmt/group.h"
-#include "umgmt/policy.h"
+#include "umgmt/absence.h"
+#include "umgmt/account.h"
+#include "umgmt/date.h"
+#include "umgmt/lockout.h"
+#include "umgmt/login.h"
+#include "umgmt/service.h"
+#include "umgmt/token.h"
 #include "umgmt/store.h"
 #include "umgmt/user.h"
 
@@ -280,26 +286,26 @@ static void test_absent(void **state)
 	/* today .. in three days */
 	day(0, from);
 	day(3, until);
-	CHANGE("p-good.conf", um_user_add_absence(S, "abe", from, until, "holiday"));
+	CHANGE("p-good.conf", um_absence_add(S, "abe", from, until, "holiday"));
 	words(until, !this_year(until), w, sizeof(w));
 	snprintf(msg, sizeof(msg), "You are marked absent until %s.", w);
 	assert_account("pol", "abe", PAM_PERM_DENIED, msg);
 
 	/* open-ended */
-	CHANGE("p-good.conf", um_user_clear_absences(S, "abe"));
-	CHANGE("p-good.conf", um_user_add_absence(S, "abe", from, NULL, NULL));
+	CHANGE("p-good.conf", um_absence_clear(S, "abe"));
+	CHANGE("p-good.conf", um_absence_add(S, "abe", from, NULL, NULL));
 	assert_account("pol", "abe", PAM_PERM_DENIED, "You are marked absent until further notice.");
 
 	/* a window in the past: in again, with no admin action */
-	CHANGE("p-good.conf", um_user_clear_absences(S, "abe"));
+	CHANGE("p-good.conf", um_absence_clear(S, "abe"));
 	day(-10, from);
 	day(-5, until);
-	CHANGE("p-good.conf", um_user_add_absence(S, "abe", from, until, NULL));
+	CHANGE("p-good.conf", um_absence_add(S, "abe", from, until, NULL));
 	assert_account("pol", "abe", PAM_SUCCESS, NULL);
 	/* and one in the future does not refuse today either */
 	day(5, from);
 	day(9, until);
-	CHANGE("p-good.conf", um_user_add_absence(S, "abe", from, until, NULL));
+	CHANGE("p-good.conf", um_absence_add(S, "abe", from, until, NULL));
 	assert_account("pol", "abe", PAM_SUCCESS, NULL);
 }
 
@@ -563,7 +569,7 @@ static void test_lockout(void **state)
 	{
 		_cleanup_(um_store_closep) struct um_store *s = open_store("p-lockout.conf");
 
-		CHANGE("p-good.conf", um_user_unlock(S, "lou"));
+		CHANGE("p-good.conf", um_lockout_unlock(S, "lou"));
 	}
 	assert_auth("pol_lockout", "lou", PW, PAM_SUCCESS, NULL);
 }

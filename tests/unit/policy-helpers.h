@@ -11,7 +11,13 @@
 #include "helpers.h"
 
 #include "umgmt/group.h"
-#include "umgmt/policy.h"
+#include "umgmt/absence.h"
+#include "umgmt/account.h"
+#include "umgmt/date.h"
+#include "umgmt/lockout.h"
+#include "umgmt/login.h"
+#include "umgmt/service.h"
+#include "umgmt/token.h"
 #include "umgmt/user.h"
 
 /* Dates are compared in UTC unless a test says otherwise. */
@@ -81,6 +87,85 @@ static inline void t_add_user(struct fixture *f, const char *name)
 {
 	if (t_try(um_user_add(f->s, name, NULL, NULL)) < 0)
 		fail_msg("add %s: %s", name, um_error_text(t_last_err));
+}
+
+/* The row id of user name, or -ESRCH (with the core's detail). */
+static inline int t_user_id(struct fixture *f, const char *name, int64_t *ret)
+{
+	struct um_login_user u = { 0 };
+	int r = um_user_resolve(f->s, name, &u);
+
+	*ret = u.id;
+	um_login_user_clear(&u);
+	return r;
+}
+
+/* The row id of user name, as a login resolves it. */
+static inline int64_t t_id(struct fixture *f, const char *name)
+{
+	struct um_login_user u = { 0 };
+	int64_t id;
+	int r = um_user_resolve(f->s, name, &u);
+
+	/* Not through t_try: it is called inside assert_errno()'s
+	 * arguments and must not overwrite the error that asserts. */
+	if (r < 0)
+		fail_msg("resolve %s: %s", name, um_error_text(r));
+	id = u.id;
+	um_login_user_clear(&u);
+	return id;
+}
+
+/* name's row as a login resolves it, for um_account_decide; valid until
+ * the next call. */
+static inline const struct um_login_user *t_login(struct fixture *f, const char *name)
+{
+	static struct um_login_user u;
+	int r;
+
+	um_login_user_clear(&u);
+	r = um_user_resolve(f->s, name, &u);
+	if (r < 0) /* not t_try: see t_id */
+		fail_msg("resolve %s: %s", name, um_error_text(r));
+	return &u;
+}
+
+/* 1 when name is locked out at now, 0 when not, or the error. */
+static inline int t_locked(struct fixture *f, const char *name, time_t now)
+{
+	struct um_lockout_status ls;
+	int r = um_lockout_status(f->s, t_id(f, name), now, &ls);
+
+	return r < 0 ? r : ls.locked;
+}
+
+/* name's services as `umctl user show` words them: "sshd: granted to
+ * group devs", ..., "other services: ...". Returns 0 or the error. */
+static inline int t_user_services(struct fixture *f, const char *name, char ***ret,
+				  size_t *ret_n)
+{
+	struct um_service_access *v = NULL;
+	char **out, why[128];
+	size_t n = 0;
+	int64_t id;
+	int r = t_user_id(f, name, &id);
+
+	if (r < 0)
+		return r;
+	r = um_service_access(f->s, id, &v, &n);
+	if (r < 0)
+		return r;
+	out = calloc(n ? n : 1, sizeof(*out));
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++) {
+		um_service_via_text(v[i].via, v[i].allowed, why, sizeof(why));
+		out[i] = um_asprintf("%s: %s", v[i].service ? v[i].service : "other services", why);
+		assert_non_null(out[i]);
+	}
+	um_service_access_free(v, n);
+	*ret = out;
+	*ret_n = n;
+	return 0;
 }
 
 /* A store whose config has extra (sections/keys) on top of the base. */

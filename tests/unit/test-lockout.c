@@ -36,7 +36,7 @@ static int setup_off(void **state)
 
 static void fail_at(struct fixture *f, const char *name, time_t t)
 {
-	if (t_try(um_lockout_record_failure(f->s, name, "sshd", "192.0.2.7", t)) < 0)
+	if (t_try(um_lockout_record_failure(f->s, t_id(f, name), "sshd", "192.0.2.7", t)) < 0)
 		fail_msg("record failure: %s", um_error_text(t_last_err));
 }
 
@@ -66,7 +66,7 @@ static void test_boundaries(void **state)
 		t_add_user(f, "alice");
 		for (int k = 0; cases[i].fails[k] >= 0; k++)
 			fail_at(f, "alice", T0 + cases[i].fails[k]);
-		r = um_lockout_is_locked(f->s, "alice", T0 + cases[i].at);
+		r = t_locked(f, "alice", T0 + cases[i].at);
 		if (r != cases[i].locked)
 			fail_msg("%s: locked = %d, want %d", cases[i].what, r, cases[i].locked);
 		t_fixture_free(f);
@@ -78,7 +78,7 @@ static void test_status_and_sentence(void **state)
 	struct fixture *f = *state;
 	struct um_lockout_status ls;
 
-	assert_ok(um_lockout_status(f->s, "alice", T0, &ls));
+	assert_ok(um_lockout_status(f->s, t_id(f, "alice"), T0, &ls));
 	assert_false(ls.locked);
 	assert_int_equal(ls.failures, 0);
 	assert_int_equal(ls.last_failure, 0);
@@ -87,7 +87,7 @@ static void test_status_and_sentence(void **state)
 	fail_at(f, "alice", T0);
 	fail_at(f, "alice", T0 + 10);
 	fail_at(f, "alice", T0 + 20);
-	assert_ok(um_lockout_status(f->s, "alice", T0 + 20, &ls));
+	assert_ok(um_lockout_status(f->s, t_id(f, "alice"), T0 + 20, &ls));
 	assert_true(ls.locked);
 	assert_int_equal(ls.failures, 3);
 	assert_int_equal(ls.last_failure, T0 + 20);
@@ -95,20 +95,24 @@ static void test_status_and_sentence(void **state)
 	assert_string_equal(ls.message, "Your account is locked after too many failed login "
 					"attempts. Try again in 10 minutes.");
 	/* minutes round up; one minute is singular */
-	assert_ok(um_lockout_status(f->s, "alice", T0 + 20 + 541, &ls));
+	assert_ok(um_lockout_status(f->s, t_id(f, "alice"), T0 + 20 + 541, &ls));
 	assert_string_equal(ls.message, "Your account is locked after too many failed login "
 					"attempts. Try again in 1 minute.");
-	assert_ok(um_lockout_status(f->s, "alice", T0 + 20 + 539, &ls));
+	assert_ok(um_lockout_status(f->s, t_id(f, "alice"), T0 + 20 + 539, &ls));
 	assert_string_equal(ls.message, "Your account is locked after too many failed login "
 					"attempts. Try again in 2 minutes.");
 	/* the others are not affected */
-	assert_int_equal(um_lockout_is_locked(f->s, "bob", T0 + 20), 0);
-	assert_errno(um_lockout_status(f->s, "nobody", T0, &ls), -ESRCH);
-	assert_errno(um_lockout_is_locked(f->s, "nobody", T0), -ESRCH);
-	assert_errno(um_lockout_record_failure(f->s, "nobody", "sshd", NULL, T0), -ESRCH);
-	assert_errno(um_login_record_success(f->s, "nobody", "sshd", NULL, T0, true), -ESRCH);
-	assert_errno(um_user_unlock(f->s, "nobody"), -ESRCH);
+	assert_int_equal(t_locked(f, "bob", T0 + 20), 0);
+	assert_errno(um_lockout_unlock(f->s, "nobody"), -ESRCH);
 	assert_detail_has("nobody");
+	/* a login that resolved a user who is deleted before it writes */
+	{
+		int64_t gone = t_id(f, "bob");
+
+		assert_ok(um_user_delete(f->s, "bob"));
+		assert_errno(um_lockout_record_failure(f->s, gone, "sshd", NULL, T0), -ESRCH);
+		assert_errno(um_login_record_success(f->s, gone, "sshd", NULL, T0, true), -ESRCH);
+	}
 	/* the failures carry service and host; nothing is audited for them */
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures "
 				    "WHERE service = 'sshd' AND rhost = '192.0.2.7'"),
@@ -124,14 +128,14 @@ static void test_unlock(void **state)
 	for (int i = 0; i < 5; i++)
 		fail_at(f, "alice", T0 + i);
 	fail_at(f, "bob", T0);
-	assert_int_equal(um_lockout_is_locked(f->s, "alice", T0 + 5), 1);
-	assert_ok(um_user_unlock(f->s, "alice"));
-	assert_int_equal(um_lockout_is_locked(f->s, "alice", T0 + 5), 0);
+	assert_int_equal(t_locked(f, "alice", T0 + 5), 1);
+	assert_ok(um_lockout_unlock(f->s, "alice"));
+	assert_int_equal(t_locked(f, "alice", T0 + 5), 0);
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 1); /* bob's */
 	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'user unlock' "
 				    "AND detail = '5 failures cleared'"),
 			 1);
-	assert_ok(um_user_unlock(f->s, "alice")); /* nothing to clear: fine */
+	assert_ok(um_lockout_unlock(f->s, "alice")); /* nothing to clear: fine */
 	assert_int_equal(t_status(f).generation, before.generation);
 }
 
@@ -142,12 +146,12 @@ static void test_success(void **state)
 
 	fail_at(f, "alice", T0);
 	fail_at(f, "alice", T0 + 1);
-	assert_ok(um_login_record_success(f->s, "alice", "sshd", "198.51.100.3", T0 + 2, true));
+	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", "198.51.100.3", T0 + 2, true));
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 0);
 	/* the count starts again from zero */
 	fail_at(f, "alice", T0 + 3);
 	fail_at(f, "alice", T0 + 4);
-	assert_int_equal(um_lockout_is_locked(f->s, "alice", T0 + 5), 0);
+	assert_int_equal(t_locked(f, "alice", T0 + 5), 0);
 
 	assert_ok(um_user_get(f->s, "alice", &u));
 	assert_int_equal(u->last_login_at, T0 + 2);
@@ -157,10 +161,10 @@ static void test_success(void **state)
 	/* A login that verified no password (an SSH key) keeps the count,
 	 * and with it the lock. */
 	fail_at(f, "alice", T0 + 6);
-	assert_ok(um_login_record_success(f->s, "alice", "sshd", NULL, T0 + 7, false));
+	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", NULL, T0 + 7, false));
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 3);
-	assert_int_equal(um_lockout_is_locked(f->s, "alice", T0 + 8), 1);
-	assert_ok(um_login_record_success(f->s, "alice", "login", NULL, T0 + 9, true));
+	assert_int_equal(t_locked(f, "alice", T0 + 8), 1);
+	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "login", NULL, T0 + 9, true));
 	assert_ok(um_user_get(f->s, "alice", &u));
 	assert_string_equal(u->last_login_service, "login");
 	assert_string_equal(u->last_login_host, "");
@@ -185,8 +189,8 @@ static void test_off(void **state)
 
 	for (int i = 0; i < 50; i++)
 		fail_at(f, "alice", T0 + i);
-	assert_int_equal(um_lockout_is_locked(f->s, "alice", T0 + 50), 0);
-	assert_ok(um_lockout_status(f->s, "alice", T0 + 50, &ls));
+	assert_int_equal(t_locked(f, "alice", T0 + 50), 0);
+	assert_ok(um_lockout_status(f->s, t_id(f, "alice"), T0 + 50, &ls));
 	assert_false(ls.locked);
 	assert_int_equal(ls.failures, 50);
 }
@@ -203,10 +207,10 @@ static void test_busy(void **state)
 	fail_at(f, "alice", T0);
 	hold = t_hold_write_lock(f);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	assert_errno(um_lockout_record_failure(f->s, "alice", "sshd", NULL, T0 + 1), -EBUSY);
-	assert_errno(um_login_record_success(f->s, "alice", "sshd", NULL, T0 + 2, true), -EBUSY);
+	assert_errno(um_lockout_record_failure(f->s, t_id(f, "alice"), "sshd", NULL, T0 + 1), -EBUSY);
+	assert_errno(um_login_record_success(f->s, t_id(f, "alice"), "sshd", NULL, T0 + 2, true), -EBUSY);
 	assert_true(t_elapsed(&start) < 2.0); /* loosely: 2 x 250 ms */
-	assert_int_equal(um_lockout_is_locked(f->s, "alice", T0 + 2), 0);
+	assert_int_equal(t_locked(f, "alice", T0 + 2), 0);
 	/* an admin change still waits the long timeout: not tested here (5 s) */
 	t_release_write_lock(hold);
 
@@ -215,7 +219,7 @@ static void test_busy(void **state)
 	assert_int_equal(u->last_login_at, 0);
 	um_user_free(u);
 	/* and the connection is usable again, with its normal timeout */
-	assert_ok(um_login_record_success(f->s, "alice", "sshd", NULL, T0 + 3, true));
+	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", NULL, T0 + 3, true));
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 0);
 }
 
@@ -246,7 +250,7 @@ static void test_login_connections_keep_the_wal_short(void **state)
 		t_store_reopen(f, UM_STORE_WRITE | UM_STORE_LOGIN);
 		snprintf(host, sizeof(host), "192.0.2.%d", i % 250);
 		fail_at(f, "bob", T0 + 2 * i);
-		assert_ok(um_login_record_success(f->s, "alice", "sshd", host, T0 + 2 * i + 1, true));
+		assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", host, T0 + 2 * i + 1, true));
 		um_store_close(f->s);
 		f->s = NULL;
 		if (file_size(wal) > biggest)
@@ -288,7 +292,7 @@ static void test_login_wal_checkpoint_never_waits(void **state)
 		char host[32];
 
 		snprintf(host, sizeof(host), "192.0.2.%d", i);
-		assert_ok(um_login_record_success(f->s, "alice", "sshd", host, T0 + i, true));
+		assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", host, T0 + i, true));
 	}
 	/* loosely: 80 small commits, no 5 s busy wait among them */
 	assert_true(t_elapsed(&start) < 3.0);

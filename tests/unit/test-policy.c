@@ -31,7 +31,7 @@ static struct um_account_decision decide_at(struct fixture *f, const char *name,
 	struct um_account_decision d;
 
 	memset(&d, 0x55, sizeof(d));
-	if (t_try(um_account_decide(f->s, name, service, now, &d)) < 0)
+	if (t_try(um_account_decide(f->s, t_login(f, name), service, now, &d)) < 0)
 		fail_msg("decide %s/%s: %s", name, service, um_error_text(t_last_err));
 	return d;
 }
@@ -130,7 +130,7 @@ static void test_local_dates(void **state)
 	time_t t = t_utc(2026, 12, 23, 12, 0, 0);
 	char today[11];
 
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-12-24", "2026-12-26", NULL));
+	assert_ok(um_absence_add(f->s, "alice", "2026-12-24", "2026-12-26", NULL));
 
 	t_tz("UTC");
 	um_today(t, today);
@@ -183,8 +183,8 @@ static void test_flags(void **state)
 	assert_errno(um_user_set_approved(f->s, "nobody", true), -ESRCH);
 	assert_errno(um_user_expire_password(f->s, "nobody"), -ESRCH);
 	assert_errno(um_user_set_expiry(f->s, "nobody", "2027-01-01"), -ESRCH);
-	assert_errno(um_user_add_absence(f->s, "nobody", "2027-01-01", NULL, NULL), -ESRCH);
-	assert_errno(um_user_clear_absences(f->s, "nobody"), -ESRCH);
+	assert_errno(um_absence_add(f->s, "nobody", "2027-01-01", NULL, NULL), -ESRCH);
+	assert_errno(um_absence_clear(f->s, "nobody"), -ESRCH);
 	assert_int_equal(t_count(f, "SELECT count(*) FROM audit"), audit + 4);
 }
 
@@ -213,20 +213,20 @@ static void test_sentences(void **state)
 			"expired on 2026-06-01");
 	assert_ok(um_user_set_expiry(f->s, "alice", NULL));
 
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-06-10", "2026-12-24", "parental leave"));
+	assert_ok(um_absence_add(f->s, "alice", "2026-06-10", "2026-12-24", "parental leave"));
 	assert_decision(f, "alice", "sshd", NOW, UM_DENY_ABSENT,
 			"You are marked absent until 24 December.", "absent until 2026-12-24");
-	assert_ok(um_user_clear_absences(f->s, "alice"));
+	assert_ok(um_absence_clear(f->s, "alice"));
 
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-06-10", "2027-01-03", NULL));
+	assert_ok(um_absence_add(f->s, "alice", "2026-06-10", "2027-01-03", NULL));
 	assert_decision(f, "alice", "sshd", NOW, UM_DENY_ABSENT,
 			"You are marked absent until 3 January 2027.", "absent until 2027-01-03");
-	assert_ok(um_user_clear_absences(f->s, "alice"));
+	assert_ok(um_absence_clear(f->s, "alice"));
 
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-06-15", NULL, NULL));
+	assert_ok(um_absence_add(f->s, "alice", "2026-06-15", NULL, NULL));
 	assert_decision(f, "alice", "sshd", NOW, UM_DENY_ABSENT,
 			"You are marked absent until further notice.", "further notice");
-	assert_ok(um_user_clear_absences(f->s, "alice"));
+	assert_ok(um_absence_clear(f->s, "alice"));
 
 	assert_ok(um_service_add(f->s, "sshd", true, NULL));
 	assert_decision(f, "alice", "sshd", NOW, UM_DENY_SERVICE,
@@ -251,7 +251,7 @@ static void test_order(void **state)
 	assert_ok(um_service_add(f->s, "sshd", true, NULL));
 	assert_decision(f, "alice", "sshd", NOW, UM_DENY_SERVICE,
 			"You are not allowed to log in to this machine with sshd.", NULL);
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-01-01", NULL, NULL));
+	assert_ok(um_absence_add(f->s, "alice", "2026-01-01", NULL, NULL));
 	assert_decision(f, "alice", "sshd", NOW, UM_DENY_ABSENT,
 			"You are marked absent until further notice.", NULL);
 	assert_ok(um_user_set_expiry(f->s, "alice", "2026-06-15"));
@@ -270,13 +270,15 @@ static void test_decide_errors(void **state)
 {
 	struct fixture *f = *state;
 	struct um_account_decision d;
+	struct um_login_user u = { 0 };
 
-	assert_errno(um_account_decide(f->s, "nobody", "sshd", NOW, &d), -ESRCH);
+	/* an unknown name stops at the one look-up a login makes */
+	assert_errno(um_user_resolve(f->s, "nobody", &u), -ESRCH);
 	assert_detail_has("nobody");
-	assert_errno(um_account_decide(f->s, "alice", "", NOW, &d), -EINVAL);
-	assert_errno(um_account_decide(f->s, "alice", "ss h", NOW, &d), -EINVAL);
+	assert_errno(um_account_decide(f->s, t_login(f, "alice"), "", NOW, &d), -EINVAL);
+	assert_errno(um_account_decide(f->s, t_login(f, "alice"), "ss h", NOW, &d), -EINVAL);
 	assert_detail_has("ss h");
-	assert_errno(um_account_decide(f->s, "alice", NULL, NOW, &d), -EINVAL);
+	assert_errno(um_account_decide(f->s, t_login(f, "alice"), NULL, NOW, &d), -EINVAL);
 }
 
 /* ---- expiry ---- */
@@ -328,7 +330,7 @@ static void test_absence_input(void **state)
 	int64_t audit = t_count(f, "SELECT count(*) FROM audit");
 
 	for (size_t i = 0; i < UM_ELEMENTSOF(bad); i++) {
-		assert_errno(um_user_add_absence(f->s, "alice", bad[i].from, bad[i].until,
+		assert_errno(um_absence_add(f->s, "alice", bad[i].from, bad[i].until,
 						 bad[i].reason),
 			     -EINVAL);
 		assert_detail_has(bad[i].detail);
@@ -336,8 +338,8 @@ static void test_absence_input(void **state)
 	assert_int_equal(t_count(f, "SELECT count(*) FROM absences"), 0);
 	assert_int_equal(t_count(f, "SELECT count(*) FROM audit"), audit);
 	/* a one-day absence; "" for until means open-ended, like NULL */
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-06-10", "2026-06-10", NULL));
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-09-01", "", "sabbatical"));
+	assert_ok(um_absence_add(f->s, "alice", "2026-06-10", "2026-06-10", NULL));
+	assert_ok(um_absence_add(f->s, "alice", "2026-09-01", "", "sabbatical"));
 }
 
 static void test_absence_windows(void **state)
@@ -347,11 +349,11 @@ static void test_absence_windows(void **state)
 	size_t n = 0;
 	char until[11];
 
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-07-11", "2026-07-20", "b"));
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-07-01", "2026-07-10", "a"));
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-08-01", NULL, ""));
+	assert_ok(um_absence_add(f->s, "alice", "2026-07-11", "2026-07-20", "b"));
+	assert_ok(um_absence_add(f->s, "alice", "2026-07-01", "2026-07-10", "a"));
+	assert_ok(um_absence_add(f->s, "alice", "2026-08-01", NULL, ""));
 
-	assert_ok(um_user_list_absences(f->s, "alice", &v, &n));
+	assert_ok(um_absence_list(f->s, "alice", &v, &n));
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0].from, "2026-07-01");
 	assert_string_equal(v[0].until, "2026-07-10");
@@ -379,7 +381,7 @@ static void test_absence_windows(void **state)
 		int r;
 
 		strcpy(until, "x");
-		r = um_user_absent_until(f->s, "alice", cases[i].at, until);
+		r = um_absence_until(f->s, "alice", cases[i].at, until);
 		if (r != cases[i].absent)
 			fail_msg("case %zu: absent %d, want %d", i, r, cases[i].absent);
 		if (r == 1)
@@ -389,20 +391,20 @@ static void test_absence_windows(void **state)
 			"You are marked absent until 20 July.", NULL);
 
 	/* an overlapping open-ended window swallows the rest */
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-07-15", NULL, NULL));
-	assert_int_equal(um_user_absent_until(f->s, "alice", t_utc(2026, 7, 5, 0, 0, 0), until), 1);
+	assert_ok(um_absence_add(f->s, "alice", "2026-07-15", NULL, NULL));
+	assert_int_equal(um_absence_until(f->s, "alice", t_utc(2026, 7, 5, 0, 0, 0), until), 1);
 	assert_string_equal(until, "");
-	assert_int_equal(um_user_absent_until(f->s, "alice", t_utc(2026, 7, 25, 0, 0, 0), until),
+	assert_int_equal(um_absence_until(f->s, "alice", t_utc(2026, 7, 25, 0, 0, 0), until),
 			 1);
 
-	assert_ok(um_user_clear_absences(f->s, "alice"));
-	assert_ok(um_user_clear_absences(f->s, "alice")); /* nothing left: still fine */
-	assert_ok(um_user_list_absences(f->s, "alice", &v, &n));
+	assert_ok(um_absence_clear(f->s, "alice"));
+	assert_ok(um_absence_clear(f->s, "alice")); /* nothing left: still fine */
+	assert_ok(um_absence_list(f->s, "alice", &v, &n));
 	assert_int_equal(n, 0);
 	um_absence_list_free(v, n);
-	assert_int_equal(um_user_absent_until(f->s, "alice", t_utc(2026, 8, 5, 0, 0, 0), until), 0);
-	assert_errno(um_user_list_absences(f->s, "nobody", &v, &n), -ESRCH);
-	assert_errno(um_user_absent_until(f->s, "nobody", NOW, until), -ESRCH);
+	assert_int_equal(um_absence_until(f->s, "alice", t_utc(2026, 8, 5, 0, 0, 0), until), 0);
+	assert_errno(um_absence_list(f->s, "nobody", &v, &n), -ESRCH);
+	assert_errno(um_absence_until(f->s, "nobody", NOW, until), -ESRCH);
 	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'user absence'"), 4);
 	assert_int_equal(
 		t_count(f, "SELECT count(*) FROM audit WHERE action = 'user absence clear'"), 1);
@@ -485,9 +487,9 @@ static void test_list_filtered(void **state)
 	t_add_user(f, "dave");
 	assert_ok(um_user_set_approved(f->s, "bob", false));
 	assert_ok(um_user_set_approved(f->s, "dave", false));
-	assert_ok(um_user_add_absence(f->s, "carol", "2026-06-10", "2026-06-15", NULL));
-	assert_ok(um_user_add_absence(f->s, "dave", "2026-06-16", NULL, NULL));
-	assert_ok(um_user_add_absence(f->s, "alice", "2026-01-01", "2026-01-31", NULL));
+	assert_ok(um_absence_add(f->s, "carol", "2026-06-10", "2026-06-15", NULL));
+	assert_ok(um_absence_add(f->s, "dave", "2026-06-16", NULL, NULL));
+	assert_ok(um_absence_add(f->s, "alice", "2026-01-01", "2026-01-31", NULL));
 
 	expect_list(f, 0, NULL, "alice bob carol dave");
 	expect_list(f, UM_USER_LIST_PENDING, NULL, "bob dave");

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of lib/schema.c: migrations of the truth's schema. */
-#include "helpers.h"
+#include "policy-helpers.h"
 
 #include "umgmt/group.h"
-#include "umgmt/policy.h"
+#include "umgmt/absence.h"
+#include "umgmt/account.h"
+#include "umgmt/date.h"
+#include "umgmt/lockout.h"
+#include "umgmt/login.h"
+#include "umgmt/service.h"
+#include "umgmt/token.h"
 #include "umgmt/user.h"
 
 static void exec_ok(const char *path, const char *sql)
@@ -18,10 +24,30 @@ static void exec_ok(const char *path, const char *sql)
 
 /* Turns the store into the v1 store it was before migration v2 (v2 only
  * adds the change log: its table and meta key). */
-static void downgrade_to_v1(struct fixture *f)
+/* Undoes v3: the last login back in users. */
+static const char undo_v3[] =
+	"DROP INDEX users_pending;"
+	"ALTER TABLE users ADD COLUMN last_login_at INTEGER;"
+	"ALTER TABLE users ADD COLUMN last_login_service TEXT;"
+	"ALTER TABLE users ADD COLUMN last_login_host TEXT;"
+	"UPDATE users SET last_login_at = (SELECT at FROM user_logins WHERE user_id = users.id),"
+	"  last_login_service = (SELECT service FROM user_logins WHERE user_id = users.id),"
+	"  last_login_host = (SELECT host FROM user_logins WHERE user_id = users.id);"
+	"DROP TABLE user_logins;";
+
+static void downgrade_to_v2(struct fixture *f)
 {
+	char sql[sizeof(undo_v3) + 64];
+
 	um_store_close(f->s);
 	f->s = NULL;
+	snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA user_version = 2; COMMIT", undo_v3);
+	exec_ok(f->truth, sql);
+}
+
+static void downgrade_to_v1(struct fixture *f)
+{
+	downgrade_to_v2(f);
 	exec_ok(f->truth, "BEGIN;"
 			  "DROP TABLE dir_changes; DELETE FROM meta WHERE key = 'log_trimmed_upto';"
 			  "PRAGMA user_version = 1; COMMIT");
@@ -60,7 +86,7 @@ static void test_migrate_v1_to_v2(void **state)
 	/* for writing, it is migrated, and the snapshot republished */
 	t_store_reopen(f, UM_STORE_WRITE);
 	db = t_db_open(f->truth);
-	assert_int_equal(t_db_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(t_db_int(db, "PRAGMA user_version"), UM_SCHEMA_VERSION);
 	/* nothing before the migration was logged: the log starts there */
 	assert_int_equal(t_db_int(db, "SELECT value FROM meta WHERE key = 'log_trimmed_upto'"),
 			 t_db_int(db, "SELECT value FROM meta WHERE key = 'generation'"));
@@ -73,6 +99,56 @@ static void test_migrate_v1_to_v2(void **state)
 	assert_ok(um_group_remove_member(f->s, "devs", "alice"));
 	assert_int_equal(t_file_int(f->snapshot, "SELECT nmem FROM grp WHERE name = 'devs'"), 0);
 	assert_int_equal(t_file_int(f->snapshot, "SELECT count(*) FROM usergroups"), 0);
+}
+
+/* v3 moves what a login writes for itself out of users, into the
+ * host-local user_logins, and keeps every last login on the way. */
+static void test_migrate_v2_to_v3(void **state)
+{
+	struct fixture *f = *state;
+	struct um_user *u = NULL;
+	sqlite3 *db;
+
+	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
+	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
+	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", "192.0.2.9", 1234, true));
+	downgrade_to_v2(f);
+	db = t_db_open(f->truth);
+	assert_int_equal(t_db_int(db, "SELECT last_login_at FROM users WHERE name = 'alice'"), 1234);
+	sqlite3_close(db);
+
+	t_store_reopen(f, UM_STORE_WRITE);
+	db = t_db_open(f->truth);
+	assert_int_equal(t_db_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(t_db_int(db, "SELECT count(*) FROM pragma_table_info('users')\n"
+				      "WHERE name LIKE 'last_login%'"),
+			 0);
+	assert_int_equal(t_db_int(db, "SELECT count(*) FROM user_logins"), 1);
+	sqlite3_close(db);
+	assert_ok(um_user_get(f->s, "alice", &u));
+	assert_int_equal(u->last_login_at, 1234);
+	assert_string_equal(u->last_login_service, "sshd");
+	assert_string_equal(u->last_login_host, "192.0.2.9");
+	um_user_free(u);
+	assert_ok(um_user_get(f->s, "bob", &u));
+	assert_int_equal(u->last_login_at, 0);
+	assert_null(u->last_login_service);
+	um_user_free(u);
+}
+
+/* Every table has an explicit primary key: the fleet replicates the
+ * truth with SQLite sessions, which need one. */
+static void test_every_table_has_a_primary_key(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = t_db_open(f->truth);
+
+	assert_int_equal(t_db_int(db, "SELECT count(*) FROM sqlite_master m\n"
+				      "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'\n"
+				      "  AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) p\n"
+				      "                  WHERE p.pk > 0)"),
+			 0);
+	sqlite3_close(db);
 }
 
 static int64_t changes_logged(struct fixture *f)
@@ -99,8 +175,8 @@ static void test_changelog_watches_only_snapshot_columns(void **state)
 	spec.email = "alice@example.org";
 	assert_ok(um_user_edit(f->s, "alice", &spec));
 	assert_ok(um_token_issue(f->s, "alice", "reset", 3600, token));
-	assert_ok(um_lockout_record_failure(f->s, "alice", "sshd", "192.0.2.1", 1000));
-	assert_ok(um_login_record_success(f->s, "alice", "sshd", "192.0.2.1", 1001, true));
+	assert_ok(um_lockout_record_failure(f->s, t_id(f, "alice"), "sshd", "192.0.2.1", 1000));
+	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", "192.0.2.1", 1001, true));
 	assert_int_equal(changes_logged(f), 0);
 	assert_int_equal(t_file_int(f->truth, "SELECT count(*) FROM sqlite_master "
 					      "WHERE type = 'trigger'"),
@@ -136,8 +212,8 @@ static void test_login_connection_cannot_change_the_directory(void **state)
 	/* what a login writes */
 	assert_ok(um_user_set_password(f->s, "alice", "correct horse"));
 	assert_ok(um_user_authenticate(f->s, "alice", "correct horse"));
-	assert_ok(um_lockout_record_failure(f->s, "alice", "sshd", "192.0.2.1", 1000));
-	assert_ok(um_login_record_success(f->s, "alice", "sshd", "192.0.2.1", 1001, true));
+	assert_ok(um_lockout_record_failure(f->s, t_id(f, "alice"), "sshd", "192.0.2.1", 1000));
+	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", "192.0.2.1", 1001, true));
 	assert_int_equal(changes_logged(f), 0);
 }
 
@@ -147,6 +223,8 @@ int main(void)
 	struct CMUnitTest tests[] = {
 		T(test_fresh_store_is_current),
 		T(test_migrate_v1_to_v2),
+		T(test_migrate_v2_to_v3),
+		T(test_every_table_has_a_primary_key),
 		T(test_changelog_watches_only_snapshot_columns),
 		T(test_login_connection_cannot_change_the_directory),
 	};

@@ -5,6 +5,7 @@
  * default, and what `user show` lists.
  */
 #include "policy-helpers.h"
+#include "umgmt/validate.h"
 
 #define NOW t_utc(2026, 6, 15, 12, 0, 0)
 
@@ -35,7 +36,7 @@ static enum um_verdict verdict(struct fixture *f, const char *user, const char *
 {
 	struct um_account_decision d;
 
-	if (t_try(um_account_decide(f->s, user, service, NOW, &d)) < 0)
+	if (t_try(um_account_decide(f->s, t_login(f, user), service, NOW, &d)) < 0)
 		fail_msg("decide: %s", um_error_text(t_last_err));
 	if (d.verdict == UM_DENY_SERVICE) {
 		char want[160];
@@ -181,9 +182,9 @@ static void test_default_deny(void **state)
 	assert_int_equal(verdict(f, "alice", "login"), UM_DENY_SERVICE);
 	assert_int_equal(verdict(f, "alice", "cron"), UM_ALLOW);
 	assert_int_equal(verdict(f, "alice", "sudo"), UM_ALLOW);
-	assert_ok(um_account_decide(f->s, "alice", "cron", NOW, &d));
+	assert_ok(um_account_decide(f->s, t_login(f, "alice"), "cron", NOW, &d));
 	assert_non_null(strstr(d.reason, "open by configuration"));
-	assert_ok(um_account_decide(f->s, "alice", "sshd", NOW, &d));
+	assert_ok(um_account_decide(f->s, t_login(f, "alice"), "sshd", NOW, &d));
 	assert_non_null(strstr(d.reason, "denied by default"));
 
 	/* a record wins over the list and the default */
@@ -218,7 +219,7 @@ static void test_user_services(void **state)
 	assert_ok(um_service_grant(f->s, "sshd", UM_GRANT_GROUP, "devs"));
 	assert_ok(um_service_grant(f->s, "sshd", UM_GRANT_USER, "bob"));
 
-	assert_ok(um_user_services(f->s, "bob", &v, &n));
+	assert_ok(t_user_services(f, "bob", &v, &n));
 	const char *const bob[] = {
 		"login: open",
 		"sshd: granted to user bob",
@@ -231,7 +232,7 @@ static void test_user_services(void **state)
 	assert_lines(v, n, bob, UM_ELEMENTSOF(bob));
 	um_strv_free(v, n);
 
-	assert_ok(um_user_services(f->s, "alice", &v, &n));
+	assert_ok(t_user_services(f, "alice", &v, &n));
 	const char *const alice[] = {
 		"login: open",
 		"systemd-user: open by configuration ([services] open)",
@@ -245,13 +246,13 @@ static void test_user_services(void **state)
 
 	assert_ok(um_service_revoke(f->s, "sshd", UM_GRANT_USER, "bob"));
 	assert_ok(um_service_add(f->s, "cron", true, NULL));
-	assert_ok(um_user_services(f->s, "bob", &v, &n));
+	assert_ok(t_user_services(f, "bob", &v, &n));
 	assert_string_equal(v[1], "sshd: granted to group devs");
 	assert_string_equal(v[2], "systemd-user: open by configuration ([services] open)");
 	assert_string_equal(v[3], "sudo: open by configuration ([services] open)"); /* cron gone */
 	um_strv_free(v, n);
 
-	assert_errno(um_user_services(f->s, "nobody", &v, &n), -ESRCH);
+	assert_errno(t_user_services(f, "nobody", &v, &n), -ESRCH);
 }
 
 static void test_user_services_deny(void **state)
@@ -260,7 +261,7 @@ static void test_user_services_deny(void **state)
 	char **v = NULL;
 	size_t n = 0;
 
-	assert_ok(um_user_services(f->s, "alice", &v, &n));
+	assert_ok(t_user_services(f, "alice", &v, &n));
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0], "cron: open by configuration ([services] open)");
 	assert_string_equal(v[2], "other services: denied by default ([services] default = deny)");
