@@ -61,6 +61,18 @@ trap 'rm -rf "$T"' EXIT
 mkdir -m 0700 "$T/services" "$T/data"
 D=$T/data
 
+# Both rounds run copies of the module and the test programs, readable by
+# anyone: the unprivileged one must not depend on reading $B (a checkout
+# under root's 0700 home is not readable by nobody).
+mkdir -m 0755 "$T/bin"
+if ! cp "$MODULE" "${TESTS[@]}" "$T/bin/" || ! chmod 0755 "$T/bin"/*; then
+	echo "not ok - pam: cannot copy the module and the test programs to $T/bin"
+	exit 1
+fi
+MODULE=$T/bin/pam_umgmt.so
+TESTS=("$T"/bin/test-*)
+cd "$T" || exit 1
+
 # service NAME LINE... : a pam_wrapper service file. In the lines, UM is our
 # module, SD the system's module directory, PW pam_wrapper's modules.
 service() {
