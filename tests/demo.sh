@@ -53,8 +53,6 @@ show() {
 	return 0
 }
 
-umctl() { "$UMCTL" "$@"; }
-
 say "umgmt keeps users and groups in a SQLite store that the machine itself
 sees: an NSS module serves them to getent, id and ls, a PAM module lets them
 log in. This demo runs in a private mount namespace, wired exactly as
@@ -95,13 +93,11 @@ say "6. Logging in goes through PAM: pam_unix first (local accounts), then
 pam_umgmt. pamtester drives the stack of a test service that includes the
 stock common-* files. The right password:"
 SHOWN="pamtester umgmt-test ada authenticate acct_mgmt   (typing $ADA_PW)" \
-	show env UM_PW="$ADA_PW" expect -f "$UM_E2E_DIR/converse.exp" -- \
-	pamtester umgmt-test ada authenticate acct_mgmt
+	show env UM_PW="$ADA_PW" "${UM_CONVERSE[@]}" pamtester umgmt-test ada authenticate acct_mgmt
 
 say "A wrong password is refused:"
 SHOWN="pamtester umgmt-test ada authenticate   (typing not-her-password)" \
-	show env UM_PW='not-her-password' expect -f "$UM_E2E_DIR/converse.exp" -- \
-	pamtester umgmt-test ada authenticate
+	show env UM_PW='not-her-password' "${UM_CONVERSE[@]}" pamtester umgmt-test ada authenticate
 
 say "7. Ada is a real user to every program, su included:"
 show su ada -c 'echo "I am $(id -un), in: $(id -Gn)"'

@@ -1,7 +1,9 @@
 # shellcheck shell=bash disable=SC2034  # variables here are used by the sourcing scripts
-# Sourced by tests/e2e/run.sh and tests/demo.sh: a sandbox in which umgmt
-# is installed and wired exactly as an administrator would do it, without
-# touching the machine.
+# Sourced by tests/e2e/run.sh, tests/e2e/policy.sh and tests/demo.sh: a
+# sandbox in which umgmt is installed and wired exactly as an administrator
+# would do it, without touching the machine; the one sshd launcher of the
+# tests (um_sshd_start); the test scripts' checks (ok, not_ok, check,
+# check_eq, check_output, check_refused, check_log, check_logged).
 #
 # um_ns_enter "$@"   (outside) re-runs the calling script in a private mount
 #                    namespace and returns its exit status; the namespace and
@@ -117,6 +119,11 @@ um_ns_setup() {
 		mount -t tmpfs -o mode=0755 umgmt-no-nscd /run/nscd
 	fi
 
+	# The expect script, where a user other than root can read it: the
+	# checkout may be in a directory only root may enter (root's home).
+	install -m 0644 "$UM_E2E_DIR/converse.exp" "$UM_T/converse.exp"
+	UM_CONVERSE=(expect -f "$UM_T/converse.exp" --)
+
 	install -m 0644 "$UM_BUILD/libnss_umgmt.so.2" "$nssdir/libnss_umgmt.so.2"
 	install -m 0644 "$UM_BUILD/pam_umgmt.so" "$pamdir/pam_umgmt.so"
 
@@ -130,6 +137,15 @@ um_ns_setup() {
 	um_write_nsswitch
 	um_write_pam
 	um_add_local_user
+
+	OUT=$UM_T/out
+	SO=$UM_T/stdout
+	SE=$UM_T/stderr
+}
+
+# umctl ARGS...: the umctl under test, with the sandbox's config.
+umctl() {
+	"$UMCTL" "$@"
 }
 
 # um_write_config [APPROVAL [EXTRA]]: /etc/umgmt/umgmt.conf with cheap
@@ -275,8 +291,10 @@ um_make_home() {
 # um_converse CMD...: runs CMD on a pseudo-terminal and answers its
 # password prompts: $UM_PW for "Password:" / "Current password:", $UM_NEWPW
 # for "New password:" / "Retype new password:". Exits with CMD's status.
+# "${UM_CONVERSE[@]}" CMD... is the same as a command line, for another
+# user (setpriv ... "${UM_CONVERSE[@]}" su alice).
 um_converse() {
-	expect -f "$UM_E2E_DIR/converse.exp" -- "$@"
+	"${UM_CONVERSE[@]}" "$@"
 }
 
 # ------------------------------------------------------------------ sshd
@@ -405,4 +423,221 @@ um_ssh_converse() {
 	um_converse ssh "${UM_SSH_OPTS[@]}" -o PubkeyAuthentication=no \
 		-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
 		"$user@127.0.0.1" "$@"
+}
+
+# ------------------------------------------------------------------ syslog
+# um_syslog_start: a syslog of our own, so that the modules' log lines
+# (reason, service, remote host) and the absence of secrets in them can be
+# checked: /dev/log in an overlay of /dev (the original /dev/pts and
+# /dev/shm are bound back on top), read by a small datagram listener that
+# appends each message as a line to $UM_SYSLOG. um_syslog_stop stops it
+# (by its pid).
+um_syslog_start() {
+	UM_SYSLOG=$UM_T/syslog
+	UM_SYSLOG_PID=
+	mkdir -p "$UM_T/olddev"
+	mount --rbind /dev "$UM_T/olddev" || return 1
+	um_overlay /dev dev
+	mount --rbind "$UM_T/olddev/pts" /dev/pts || return 1
+	mount --rbind "$UM_T/olddev/shm" /dev/shm || return 1
+	rm -f /dev/log
+	: >"$UM_SYSLOG"
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+os.chmod("/dev/log", 0o666)
+out = open(sys.argv[1], "ab", buffering=0)
+while True:
+    out.write(s.recv(65536).rstrip(b"\0\n") + b"\n")
+' "$UM_SYSLOG" &
+	UM_SYSLOG_PID=$!
+	local _i
+	for _i in $(seq 100); do
+		[ -S /dev/log ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+um_syslog_stop() {
+	[ -n "${UM_SYSLOG_PID:-}" ] || return 0
+	kill "$UM_SYSLOG_PID" 2>/dev/null
+	wait "$UM_SYSLOG_PID" 2>/dev/null
+	UM_SYSLOG_PID=
+}
+
+# ------------------------------------------------------------------ checks
+# One "ok - DESC" / "not ok - DESC" line per assertion, counted in passed
+# and failed. A command's output goes to $OUT (stdout and stderr together),
+# or $SO and $SE when a check needs them apart; a failed check shows them,
+# the end of sshd's log and then empties them.
+passed=0
+failed=0
+
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+
+# not_ok DESC [LINE...]: the lines, then what the last command printed and
+# the end of sshd's log.
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+	shift
+	local line f
+	for line in "$@"; do
+		echo "#   $line"
+	done
+	for f in "$OUT" "$SO" "$SE"; do
+		[ -s "$f" ] && sed -e "s/^/#   $(basename "$f")| /" "$f" | tr -d '\r' | head -n 30
+	done
+	if [ -n "${UM_SSH_DIR:-}" ] && [ -s "$UM_SSH_DIR/log" ]; then
+		tail -n 6 "$UM_SSH_DIR/log" | sed -e 's/^/#   sshd| /'
+	fi
+	clear_out
+}
+
+clear_out() {
+	: >"$OUT"
+	: >"$SO"
+	: >"$SE"
+}
+
+# um_summary NAME: "# NAME: N passed, M failed"; false if any failed.
+um_summary() {
+	echo "# $1: $passed passed, $failed failed${2:+ ($2)}"
+	[ "$failed" -eq 0 ]
+}
+
+# check DESC CMD...: CMD must succeed.
+check() {
+	local desc=$1
+	shift
+	clear_out
+	if "$@" >"$OUT" 2>&1 </dev/null; then
+		ok "$desc"
+	else
+		not_ok "$desc" "command failed (exit $?): $*"
+	fi
+}
+
+# check_eq DESC EXPECTED ACTUAL
+check_eq() {
+	clear_out
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "expected: $(printf '%q' "$2")" "actual:   $(printf '%q' "$3")"
+	fi
+}
+
+# check_output DESC PATTERN CMD...: CMD must succeed and print a line
+# matching the extended regular expression PATTERN.
+check_output() {
+	local desc=$1 pattern=$2
+	shift 2
+	clear_out
+	if ! "$@" >"$OUT" 2>&1 </dev/null; then
+		not_ok "$desc" "command failed: $*"
+	elif ! tr -d '\r' <"$OUT" | grep -qE -- "$pattern"; then
+		not_ok "$desc" "no line matches: $pattern"
+	else
+		ok "$desc"
+	fi
+}
+
+# lines LINE...: LINE... one a line, for check_refused.
+lines() {
+	printf '%s\n' "$@"
+}
+
+# check_refused DESC STATUS LINES CMD...: CMD must be refused for the
+# right reason: it exits with STATUS (not just "not 0": a crash, a timeout
+# of the conversation or an unreadable script fail too) and every line of
+# LINES (see `lines`) is a whole line of its output (stdout and stderr,
+# carriage returns of a pty removed): the sentence the user reads, the
+# tool's verdict ("su: Authentication failure"). Empty LINES: CMD prints
+# nothing at all (getent's "not found").
+check_refused() {
+	local desc=$1 want=$2 want_lines=$3 rc line missing=
+	shift 3
+	clear_out
+	um_log_mark
+	"$@" >"$OUT" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		not_ok "$desc" "succeeded but should have been refused: $*"
+		return
+	fi
+	if [ "$rc" -ne "$want" ]; then
+		not_ok "$desc" "exit $rc, expected $want: $*"
+		return
+	fi
+	if [ -z "$want_lines" ]; then
+		if [ -s "$OUT" ]; then
+			not_ok "$desc" "exit $rc as expected, but it printed something: $*"
+		else
+			ok "$desc"
+		fi
+		return
+	fi
+	tr -d '\r' <"$OUT" >"$UM_T/out.lines"
+	while IFS= read -r line; do
+		grep -qxF -- "$line" "$UM_T/out.lines" || missing+=" \"$line\""
+	done <<<"$want_lines"
+	if [ -n "$missing" ]; then
+		not_ok "$desc" "exit $rc as expected, but without the line(s):$missing"
+	else
+		ok "$desc"
+	fi
+}
+
+# um_log_mark: the syslog lines so far (check_logged looks at what comes
+# after); every check_refused sets it.
+um_log_mark() {
+	UM_LOG_MARK=0
+	[ -n "${UM_SYSLOG:-}" ] && [ -f "$UM_SYSLOG" ] && UM_LOG_MARK=$(wc -l <"$UM_SYSLOG")
+	return 0
+}
+
+# um_log_match REGEX [FROM]: a line of the syslog (from line FROM + 1 on)
+# matches the extended REGEX; waits up to 2 s for the listener to write it.
+um_log_match() {
+	local re=$1 from=${2:-0} _i
+	for _i in $(seq 40); do
+		sed -n "$((from + 1)),\$p" "$UM_SYSLOG" >"$UM_T/syslog.part"
+		grep -qE -- "$re" "$UM_T/syslog.part" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# check_log DESC REGEX: a line of the syslog (um_syslog_start) matches.
+check_log() {
+	clear_out
+	if [ -z "${UM_SYSLOG_PID:-}" ]; then
+		not_ok "$1" "no syslog listener (um_syslog_start)"
+	elif um_log_match "$2"; then
+		ok "$1"
+	else
+		tail -n 5 "$UM_SYSLOG" >"$OUT"
+		not_ok "$1" "no syslog line matches: $2"
+	fi
+}
+
+# check_logged DESC REGEX: a line that the last check_refused's command
+# logged matches: the reason the modules give, where the user reads only
+# "Authentication failure".
+check_logged() {
+	clear_out
+	if [ -z "${UM_SYSLOG_PID:-}" ]; then
+		not_ok "$1" "no syslog listener (um_syslog_start)"
+	elif um_log_match "$2" "${UM_LOG_MARK:-0}"; then
+		ok "$1"
+	else
+		cp "$UM_T/syslog.part" "$OUT"
+		not_ok "$1" "no syslog line since the command matches: $2"
+	fi
 }

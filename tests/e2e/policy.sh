@@ -33,91 +33,6 @@ fail_interval = 15m
 unlock_time = 10m'
 um_write_config no "$LOCKOUT"
 
-passed=0
-failed=0
-OUT=$UM_T/out
-SO=$UM_T/stdout
-SE=$UM_T/stderr
-
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-
-# not_ok DESC [LINE...]: the lines, then what the last command printed and
-# the end of sshd's log.
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	local line f
-	for line in "$@"; do
-		echo "#   $line"
-	done
-	for f in "$OUT" "$SO" "$SE"; do
-		[ -s "$f" ] && sed -e "s/^/#   $(basename "$f")| /" "$f" | tr -d '\r' | head -n 20
-	done
-	if [ -n "${UM_SSH_DIR:-}" ] && [ -s "$UM_SSH_DIR/log" ]; then
-		tail -n 6 "$UM_SSH_DIR/log" | sed -e 's/^/#   sshd| /'
-	fi
-	: >"$OUT"
-	: >"$SO"
-	: >"$SE"
-}
-
-clear_out() {
-	: >"$OUT"
-	: >"$SO"
-	: >"$SE"
-}
-
-# check DESC CMD...: CMD must succeed.
-check() {
-	local desc=$1
-	shift
-	clear_out
-	if "$@" >"$OUT" 2>&1 </dev/null; then
-		ok "$desc"
-	else
-		not_ok "$desc" "command failed (exit $?): $*"
-	fi
-}
-
-# check_refused DESC SENTENCE CMD...: CMD must fail and print SENTENCE.
-check_refused() {
-	local desc=$1 sentence=$2 rc
-	shift 2
-	clear_out
-	"$@" >"$OUT" 2>&1 </dev/null
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		not_ok "$desc" "succeeded but should have been refused: $*"
-	elif ! tr -d '\r' <"$OUT" | grep -qF -- "$sentence"; then
-		not_ok "$desc" "refused (exit $rc) without the sentence: $sentence"
-	else
-		ok "$desc"
-	fi
-}
-
-# check_output DESC PATTERN CMD...: CMD must succeed and print a line
-# matching the extended regular expression PATTERN.
-check_output() {
-	local desc=$1 pattern=$2
-	shift 2
-	clear_out
-	if ! "$@" >"$OUT" 2>&1 </dev/null; then
-		not_ok "$desc" "command failed: $*"
-	elif ! tr -d '\r' <"$OUT" | grep -qE -- "$pattern"; then
-		not_ok "$desc" "no line matches: $pattern"
-	else
-		ok "$desc"
-	fi
-}
-
-umctl() {
-	"$UMCTL" "$@"
-}
-
 pw_of() {
 	printf '%s-Passw0rd-1' "$1"
 }
@@ -144,28 +59,48 @@ ssh_in() {
 	fi
 }
 
-# ssh_refused HOW USER SENTENCE [PASSWORD [DESC]]: the login must fail (no
-# command runs) and the client must show SENTENCE unless it is empty
-# (keyboard-interactive: the instruction of the last round; public key:
-# sshd's banner).
+# ssh_refused HOW USER SENTENCE [PASSWORD [DESC]]: the login must fail:
+# ssh exits 255, no command runs, and its stderr has, as whole lines,
+# SENTENCE (keyboard-interactive: the instruction of the last round;
+# public key: sshd's banner) and the client's verdict ("Permission
+# denied (...)" for a password, "Connection closed by ..." for a key that
+# the account phase refused). An empty SENTENCE is a wrong password: the
+# user reads only the verdict, and pam_umgmt must have logged an
+# authentication failure for USER.
 ssh_refused() {
-	local how=$1 user=$2 sentence=$3 pw=${4:-} desc=${5:-} rc
+	local how=$1 user=$2 sentence=$3 pw=${4:-} desc=${5:-} rc verdict line missing=
 	clear_out
+	um_log_mark
 	if [ "$how" = pw ]; then
 		[ -n "$desc" ] || desc="ssh $user with the right password is refused"
 		[ -n "$pw" ] || pw=$(pw_of "$user")
+		verdict="$user@127.0.0.1: Permission denied (publickey,keyboard-interactive)."
 		um_ssh_pw "$user" "$pw" id -un >"$SO" 2>"$SE" </dev/null
 	else
 		[ -n "$desc" ] || desc="ssh $user with a key is refused"
+		verdict="Connection closed by 127.0.0.1 port $UM_SSH_PORT"
 		um_ssh_key_login "$user" id -un >"$SO" 2>"$SE" </dev/null
 	fi
 	rc=$?
+	desc="${LABEL:+$LABEL: }$desc${sentence:+, saying \"$sentence\"}"
 	if [ "$rc" -eq 0 ] || [ -s "$SO" ]; then
-		not_ok "${LABEL:+$LABEL: }$desc" "exit $rc, the command ran"
-	elif [ -n "$sentence" ] && ! grep -qF -- "$sentence" "$SE"; then
-		not_ok "${LABEL:+$LABEL: }$desc, saying \"$sentence\"" "refused (exit $rc) without the sentence"
+		not_ok "$desc" "exit $rc, the command ran"
+		return
+	elif [ "$rc" -ne 255 ]; then
+		not_ok "$desc" "exit $rc, not ssh's 255"
+		return
+	fi
+	tr -d '\r' <"$SE" >"$UM_T/stderr.lines"
+	for line in "$sentence" "$verdict"; do
+		[ -z "$line" ] || grep -qxF -- "$line" "$UM_T/stderr.lines" || missing+=" \"$line\""
+	done
+	if [ -n "$missing" ]; then
+		not_ok "$desc" "refused (exit 255) without the line(s):$missing"
+	elif [ -z "$sentence" ] &&
+		! um_log_match "pam_umgmt\\(sshd:auth\\): authentication failure for $user; service=sshd rhost=127\\.0\\.0\\.1" "$UM_LOG_MARK"; then
+		not_ok "$desc" "pam_umgmt logged no authentication failure for $user"
 	else
-		ok "${LABEL:+$LABEL: }$desc${sentence:+, saying \"$sentence\"}"
+		ok "$desc"
 	fi
 }
 
@@ -222,65 +157,22 @@ cat >/etc/pam.d/cron <<-'EOF'
 EOF
 
 # ------------------------------------------------------------------ syslog
-# A syslog of our own: /dev/log in an overlay of /dev (the original /dev/pts
-# and /dev/shm are bound back on top), read by a small datagram listener,
-# so that the module's log lines (reason, service, remote host) and the
-# absence of secrets in them can be checked.
-SYSLOG=$UM_T/syslog
-SYSLOG_PID=
-syslog_start() {
-	mkdir -p "$UM_T/olddev"
-	mount --rbind /dev "$UM_T/olddev" || return 1
-	um_overlay /dev dev
-	mount --rbind "$UM_T/olddev/pts" /dev/pts || return 1
-	mount --rbind "$UM_T/olddev/shm" /dev/shm || return 1
-	rm -f /dev/log
-	: >"$SYSLOG"
-	python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind("/dev/log")
-os.chmod("/dev/log", 0o666)
-out = open(sys.argv[1], "ab", buffering=0)
-while True:
-    out.write(s.recv(65536).rstrip(b"\0\n") + b"\n")
-' "$SYSLOG" &
-	SYSLOG_PID=$!
-	for _ in $(seq 100); do
-		[ -S /dev/log ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-syslog_stop() {
-	[ -n "$SYSLOG_PID" ] || return 0
-	kill "$SYSLOG_PID" 2>/dev/null
-	wait "$SYSLOG_PID" 2>/dev/null
-	SYSLOG_PID=
-}
-# check_log DESC REGEX: a line of our syslog matches REGEX (extended).
-check_log() {
-	clear_out
-	if grep -qE -- "$2" "$SYSLOG"; then
-		ok "$1"
-	else
-		tail -n 5 "$SYSLOG" >"$OUT"
-		not_ok "$1" "no syslog line matches: $2"
-	fi
-}
-if syslog_start; then
+# Our own syslog (tests/e2e/lib.sh), so that the module's log lines
+# (reason, service, remote host) and the absence of secrets in them can be
+# checked.
+if um_syslog_start; then
 	ok "a syslog listener on /dev/log (in the namespace)"
 else
 	not_ok "a syslog listener on /dev/log (in the namespace)"
 fi
 
 # ------------------------------------------------------------------ sshd
-trap 'um_sshd_stop; syslog_stop' EXIT
+trap 'um_sshd_stop; um_syslog_stop' EXIT
 trap 'exit 143' TERM INT HUP
 if ! um_sshd_start; then
 	cp "$UM_T/sshd/log" "$OUT" 2>/dev/null
 	not_ok "sshd starts on a loopback port"
-	echo "# policy e2e: $passed passed, $failed failed"
+	um_summary "policy e2e"
 	exit 1
 fi
 ok "sshd (UsePAM, keyboard-interactive, public keys) listens on 127.0.0.1:$UM_SSH_PORT"
@@ -290,8 +182,7 @@ LABEL=baseline
 ssh_in pw carol
 ssh_in key carol
 ssh_in pw "$UM_LOCAL_USER" "$UM_LOCAL_PW"
-check_refused "ssh carol with a wrong password is refused" "" \
-	um_ssh_pw carol 'Wrong-Passw0rd' id -un
+ssh_refused pw carol "" 'Wrong-Passw0rd' "ssh carol with a wrong password is refused"
 
 # ------------------------------------------------------------------ approval
 LABEL="pending (approval_required = yes)"
@@ -310,10 +201,12 @@ check "umctl user disable carol" umctl user disable carol
 LABEL=disabled
 ssh_refused pw carol "$S_DISABLED"
 ssh_refused key carol "$S_DISABLED"
-check_refused "disabled: root's su - carol is refused by the account phase" "$S_DISABLED" \
-	su - carol -c 'id -un'
-check_refused "disabled: cron's account phase refuses carol (pamtester cron)" "$S_DISABLED" \
-	pamtester cron carol acct_mgmt
+check_refused "disabled: root's su - carol is refused by the account phase" 1 \
+	"$(lines "$S_DISABLED" "su: Permission denied")" su - carol -c 'id -un'
+check_logged "syslog: su - carol refused by pam_umgmt's account phase" \
+	'pam_umgmt\(su-l:account\): account of carol refused: disabled; service=su-l'
+check_refused "disabled: cron's account phase refuses carol (pamtester cron)" 1 \
+	"$(lines "$S_DISABLED" "pamtester: Permission denied")" pamtester cron carol acct_mgmt
 check_log "syslog: carol's refusal with its reason, service and remote host" \
 	'pam_umgmt.*account of carol refused: .*disabled.*service=sshd rhost=127\.0\.0\.1'
 check "umctl user enable carol" umctl user enable carol
@@ -379,7 +272,8 @@ check "umctl user edit heidi --expires yesterday" umctl user edit heidi --expire
 LABEL="expired yesterday"
 ssh_refused pw heidi "$S_EXPIRED"
 ssh_refused key heidi "$S_EXPIRED"
-check_refused "expired: cron's account phase refuses heidi" "$S_EXPIRED" pamtester cron heidi acct_mgmt
+check_refused "expired: cron's account phase refuses heidi" 1 \
+	"$(lines "$S_EXPIRED" "pamtester: User account has expired")" pamtester cron heidi acct_mgmt
 check "umctl user edit heidi --expires today" umctl user edit heidi --expires "$TODAY"
 LABEL="expires today (inclusive)"
 ssh_refused key heidi "$S_EXPIRED_TODAY"
@@ -442,8 +336,7 @@ ssh_in pw frank "$FRANK_NEW"
 lock_judy() {
 	local i
 	for i in 1 2 3; do
-		check_refused "$LABEL: wrong password $i of 3 is refused" "" \
-			um_ssh_pw judy "Wrong-Passw0rd-$i" id -un
+		ssh_refused pw judy "" "Wrong-Passw0rd-$i" "wrong password $i of 3 is refused"
 	done
 }
 LABEL="lockout"
@@ -471,7 +364,7 @@ ssh_in pw judy
 
 # ------------------------------------------------------------------ done
 um_sshd_stop
-syslog_stop
+um_syslog_stop
 trap - EXIT TERM INT HUP
 secrets=("$TOKEN" "${TOKEN//-/}" "$IVAN_NEW" "$FRANK_NEW")
 for u in carol dave erin frank grace heidi ivan judy; do
@@ -479,15 +372,15 @@ for u in carol dave erin frank grace heidi ivan judy; do
 done
 leaked=
 for x in "${secrets[@]}"; do
-	grep -qiF -- "$x" "$SYSLOG" && leaked+=" $x"
+	grep -qiF -- "$x" "$UM_SYSLOG" && leaked+=" $x"
 done
 clear_out
-if [ ! -s "$SYSLOG" ]; then
+if [ ! -s "$UM_SYSLOG" ]; then
 	not_ok "syslog: no password or token is ever logged" "the syslog is empty"
 elif [ -n "$leaked" ]; then
 	not_ok "syslog: no password or token is ever logged" "found:$leaked"
 else
-	ok "syslog: no password or token is ever logged ($(wc -l <"$SYSLOG") lines checked)"
+	ok "syslog: no password or token is ever logged ($(wc -l <"$UM_SYSLOG") lines checked)"
 fi
 clear_out
 if (exec 3<>"/dev/tcp/127.0.0.1/$UM_SSH_PORT") 2>/dev/null; then
@@ -496,5 +389,4 @@ else
 	ok "sshd stopped: port $UM_SSH_PORT closed"
 fi
 
-echo "# policy e2e: $passed passed, $failed failed ($(($(date +%s) - START))s)"
-[ "$failed" -eq 0 ]
+um_summary "policy e2e" "$(($(date +%s) - START))s"
