@@ -85,8 +85,9 @@ else
 		"localuser:x:1500:1500:Local:/home/localuser:/bin/sh" "$(wrapped getent passwd localuser)"
 	check "nss_wrapper: id bob" "uid=2001(bob) gid=100(users) groups=100(users),3000(staff)" \
 		"$(wrapped id bob)"
-	wrapped getent passwd ghost >/dev/null
-	check "nss_wrapper: getent passwd ghost exits 2" 2 $?
+	# not found: exit 2 (getent's "key not found") and nothing printed
+	check "nss_wrapper: getent passwd ghost exits 2, printing nothing" "2:" \
+		"$(out=$(wrapped getent passwd ghost 2>&1); echo "$?:$out")"
 	# a missing snapshot: the module is UNAVAIL, files keep working
 	check "nss_wrapper: no snapshot, files still answer" \
 		"localuser:x:1500:1500:Local:/home/localuser:/bin/sh" \
@@ -103,8 +104,15 @@ else
 	NOBODY_UID=$(id -u nobody 2>/dev/null || echo 65534)
 	NOGROUP_GID=$(getent group nogroup 2>/dev/null | cut -d: -f3)
 	AS_NOBODY=(setpriv --reuid="$NOBODY_UID" --regid="${NOGROUP_GID:-65534}" --clear-groups)
-	"${AS_NOBODY[@]}" test -w "$SNAPDIR/directory.db"
-	check "nobody cannot write the snapshot" 1 $?
+	# An open for writing, refused by the permissions (not a missing file:
+	# nobody can read it). dd with conv=notrunc and no input would change
+	# nothing even if it could open the file.
+	"${AS_NOBODY[@]}" test -r "$SNAPDIR/directory.db"
+	check "nobody can read the snapshot" 0 $?
+	check "nobody cannot write the snapshot (dd: Permission denied)" \
+		"1:dd: failed to open '$SNAPDIR/directory.db': Permission denied" \
+		"$(out=$("${AS_NOBODY[@]}" dd if=/dev/null of="$SNAPDIR/directory.db" conv=notrunc status=none 2>&1)
+			echo "$?:$out")"
 	# copies of the test programs where nobody can read and run them
 	mkdir -m 0755 "$WORK/bin"
 	mkdir -m 0777 "$WORK/tmp"
@@ -154,7 +162,7 @@ else
 		echo "big=$(getent group big | cut -d: -f4 | tr ',' '\n' | wc -l)"
 		echo "enum=$(getent passwd | grep -c ':\*:')"
 		echo "genum=$(getent group | grep -c ':\*:')"
-		echo "ghost=$(getent passwd ghost; echo $?)"
+		echo "ghost=$(getent passwd ghost 2>&1; echo $?)"
 		echo "nobody=$(as_nobody id alice)"
 		echo "nobodycarol=$(as_nobody getent passwd carol | wc -c)"
 		echo "missing=$(UMGMT_DIRECTORY=$WORK/none.db getent passwd root | cut -d: -f1)"
@@ -175,7 +183,7 @@ else
 	check "glibc: 50000-member group" 50000 "$(val big)"
 	check "glibc: getent passwd enumerates every user" 5 "$(val enum)"
 	check "glibc: getent group enumerates every group" 5 "$(val genum)"
-	check "glibc: unknown user exits 2" 2 "$(val ghost)"
+	check "glibc: unknown user exits 2, printing nothing" 2 "$(val ghost)"
 	check "glibc as nobody: id alice" \
 		"uid=2000(alice) gid=2000(alice) groups=2000(alice),3000(staff),3001(big),3002(empty)" \
 		"$(val nobody)"
