@@ -305,7 +305,7 @@ static const char schema_v3[] =
 	"ALTER TABLE users DROP COLUMN last_login_at;\n"
 	"ALTER TABLE users DROP COLUMN last_login_service;\n"
 	"ALTER TABLE users DROP COLUMN last_login_host;\n"
-	"CREATE INDEX users_pending ON users(id) WHERE approved = 0;\n";
+	"CREATE INDEX users_pending ON users(approved) WHERE approved = 0;\n";
 
 static const char *const migrations[] = {
 	schema_v1, /* 0 -> 1 */

@@ -114,7 +114,7 @@ const char *um_strerror(int err);
 /* Strict number parsing in the spirit of OpenBSD's strtonum(): decimal
  * digits only (no sign, no space, no leading zero but "0" itself, no
  * octal or hex), within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
-int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) __attribute__((warn_unused_result));
 
 /* Strict duration parsing for the config and umctl: decimal digits as in
  * um_parse_u64(), optionally followed by one unit, s (seconds, also the
@@ -122,7 +122,7 @@ int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
  * "24h", "7d". No sign, no space, no fraction, no combinations ("1h30m").
  * The result in seconds must lie within [min, max]. Returns 0 or -EINVAL
  * (does not parse) / -ERANGE (out of range). */
-int um_parse_duration(const char *s, int64_t min, int64_t max, int64_t *ret);
+int um_parse_duration(const char *s, int64_t min, int64_t max, int64_t *ret) __attribute__((warn_unused_result));
 
 /* strdup that returns NULL only for a NULL argument or on ENOMEM. */
 char *um_strdup(const char *s);

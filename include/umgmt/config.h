@@ -83,10 +83,10 @@ bool um_config_service_is_open(const struct um_config *c, const char *service);
  * (unknown key, bad value, syntax error: the detail names file, line, key),
  * -ENOMEM.
  */
-int um_config_load(const char *path, struct um_config **ret);
+int um_config_load(const char *path, struct um_config **ret) __attribute__((warn_unused_result));
 
 /* The built-in defaults, as um_config_load() of an empty file gives. */
-int um_config_defaults(struct um_config **ret);
+int um_config_defaults(struct um_config **ret) __attribute__((warn_unused_result));
 
 void um_config_free(struct um_config *c);
 static inline void um_config_freep(struct um_config **c)

@@ -44,6 +44,6 @@ struct um_import_result {
  * (a file cannot be read), -EBUSY, -ENOMEM, or the errors of publishing.
  */
 int um_import(struct um_store *s, const char *passwd_path, const char *group_path,
-	      struct um_import_result *ret);
+	      struct um_import_result *ret) __attribute__((warn_unused_result));
 
 #endif

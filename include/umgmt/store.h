@@ -43,7 +43,7 @@ enum {
  * snapshot (0644). Returns 0, -EEXIST if a truth already exists there
  * (nothing is touched), -EACCES, -EIO.
  */
-int um_store_init(const struct um_config *cfg);
+int um_store_init(const struct um_config *cfg) __attribute__((warn_unused_result));
 
 /*
  * Opens the truth. The file must be owned by root (or, in a process that
@@ -52,7 +52,7 @@ int um_store_init(const struct um_config *cfg);
  * a newer one is refused (-EBADMSG). Returns 0, -ENOENT (no store: run
  * umctl init), -EACCES, -EBADMSG, -EBUSY, -EIO.
  */
-int um_store_open(const struct um_config *cfg, int flags, struct um_store **ret);
+int um_store_open(const struct um_config *cfg, int flags, struct um_store **ret) __attribute__((warn_unused_result));
 void um_store_close(struct um_store *s);
 static inline void um_store_closep(struct um_store **s)
 {
@@ -61,7 +61,7 @@ static inline void um_store_closep(struct um_store **s)
 
 /* Who is making changes, for the audit trail ("root", "alice via sudo",
  * "pam:sshd"). Copied. */
-int um_store_set_actor(struct um_store *s, const char *actor);
+int um_store_set_actor(struct um_store *s, const char *actor) __attribute__((warn_unused_result));
 
 const struct um_config *um_store_config(const struct um_store *s);
 
@@ -76,17 +76,17 @@ struct um_status {
 };
 
 /* Fills ret. Returns 0, -EIO. */
-int um_store_status(struct um_store *s, struct um_status *ret);
+int um_store_status(struct um_store *s, struct um_status *ret) __attribute__((warn_unused_result));
 
 /*
  * Publishes a new snapshot from the truth, atomically. Needed by hand only
  * after a crash between commit and publish (um_store_status() shows the
  * snapshot behind). Returns 0, -EIO, -EACCES.
  */
-int um_store_publish(struct um_store *s);
+int um_store_publish(struct um_store *s) __attribute__((warn_unused_result));
 
 /* Runs SQLite's integrity and foreign key checks. Returns 0 or -EBADMSG
  * (detail says what is wrong), -EIO. */
-int um_store_check(struct um_store *s);
+int um_store_check(struct um_store *s) __attribute__((warn_unused_result));
 
 #endif

@@ -86,11 +86,11 @@ struct um_user_spec {
  * -EIO.
  */
 int um_user_add(struct um_store *s, const char *name, const struct um_user_spec *spec,
-		struct um_user **ret);
+		struct um_user **ret) __attribute__((warn_unused_result));
 
 /* Changes what spec sets. Returns 0, -ESRCH, -EINVAL, -EEXIST (rename to
  * a taken name), -EBUSY, -EIO. */
-int um_user_edit(struct um_store *s, const char *name, const struct um_user_spec *spec);
+int um_user_edit(struct um_store *s, const char *name, const struct um_user_spec *spec) __attribute__((warn_unused_result));
 
 /*
  * Deletes user name, their memberships, their private group (if no other
@@ -98,13 +98,13 @@ int um_user_edit(struct um_store *s, const char *name, const struct um_user_spec
  * keeps its entries with the name blanked. The uid is never handed out
  * again. Returns 0, -ESRCH, -EBUSY, -EIO.
  */
-int um_user_delete(struct um_store *s, const char *name);
+int um_user_delete(struct um_store *s, const char *name) __attribute__((warn_unused_result));
 
 /* Returns 0 and the user in *ret (free with um_user_free), -ESRCH, -EIO. */
-int um_user_get(struct um_store *s, const char *name, struct um_user **ret);
+int um_user_get(struct um_store *s, const char *name, struct um_user **ret) __attribute__((warn_unused_result));
 
 /* All users ordered by uid. Returns 0, -EIO, -ENOMEM. */
-int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n);
+int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n) __attribute__((warn_unused_result));
 
 enum {
 	UM_USER_LIST_PENDING = 1 << 0, /* waiting for approval */
@@ -119,14 +119,14 @@ enum {
  * -ENOMEM.
  */
 int um_user_list_filtered(struct um_store *s, unsigned filter, const char *today,
-			  struct um_user ***ret, size_t *ret_n);
+			  struct um_user ***ret, size_t *ret_n) __attribute__((warn_unused_result));
 
 /*
  * Sets the password of name (the policy of um_password_check_policy() is
  * checked) and revokes any unused activation or reset token of theirs.
  * Returns 0, -ESRCH, -EINVAL (policy: detail), -EBUSY, -EIO.
  */
-int um_user_set_password(struct um_store *s, const char *name, const char *password);
+int um_user_set_password(struct um_store *s, const char *name, const char *password) __attribute__((warn_unused_result));
 
 /*
  * Verifies password for name. The same Argon2id work is spent whether the
@@ -135,7 +135,7 @@ int um_user_set_password(struct um_store *s, const char *name, const char *passw
  * not an error). Returns 0, -EACCES (wrong password or none set), -ESRCH
  * (no such umgmt user), -EIO.
  */
-int um_user_authenticate(struct um_store *s, const char *name, const char *password);
+int um_user_authenticate(struct um_store *s, const char *name, const char *password) __attribute__((warn_unused_result));
 
 /* ---- the login flags (umctl user disable|enable|approve|unapprove) ---- */
 
