@@ -64,7 +64,7 @@ int umctl_cmd_user_unapprove(struct umctl_cmd *cmd)
 
 int umctl_cmd_user_unlock(struct umctl_cmd *cmd)
 {
-	return change_user(cmd, um_user_unlock);
+	return change_user(cmd, um_lockout_unlock);
 }
 
 /* umctl user absence NAME --from DATE [--until DATE] [--reason TEXT] | --clear */
@@ -104,8 +104,8 @@ int umctl_cmd_user_absence(struct umctl_cmd *cmd)
 	const char *name = cmd->args[0];
 	int r;
 
-	r = o->clear ? um_user_clear_absences(cmd->store, name) :
-		       um_user_add_absence(cmd->store, name, o->from, o->until, o->reason);
+	r = o->clear ? um_absence_clear(cmd->store, name) :
+		       um_absence_add(cmd->store, name, o->from, o->until, o->reason);
 	if (r < 0)
 		return umctl_fail(r, "%s", cmd->what);
 	return 0;
@@ -160,7 +160,7 @@ int umctl_cmd_user_reset_password(struct umctl_cmd *cmd)
 void umctl_user_policy_free(struct umctl_user_policy *p)
 {
 	um_absence_list_free(p->absences, p->n_absences);
-	um_strv_free(p->services, p->n_services);
+	um_service_access_free(p->services, p->n_services);
 	*p = (struct umctl_user_policy){ 0 };
 }
 
@@ -170,11 +170,11 @@ int umctl_user_policy_load(struct um_store *s, const struct um_user *u, const ch
 	struct umctl_user_policy p = { 0 };
 	int r;
 
-	r = um_user_list_absences(s, u->name, &p.absences, &p.n_absences);
+	r = um_absence_list(s, u->name, &p.absences, &p.n_absences);
 	if (r >= 0)
-		r = um_user_services(s, u->name, &p.services, &p.n_services);
+		r = um_service_access(s, u->id, &p.services, &p.n_services);
 	if (r >= 0)
-		r = um_lockout_status(s, u->name, time(NULL), &p.lockout);
+		r = um_lockout_status(s, u->id, time(NULL), &p.lockout);
 	if (r < 0) {
 		umctl_user_policy_free(&p);
 		return umctl_fail(r, "%s", what);
@@ -196,9 +196,17 @@ void umctl_user_policy_emit(const struct umctl_user_policy *p)
 		out_object_end();
 	}
 	out_array_end();
+	/* "sshd: granted to group devs", ..., then "other services: ..." */
 	out_array_begin("services");
-	for (size_t i = 0; i < p->n_services; i++)
-		out_str(NULL, p->services[i]);
+	for (size_t i = 0; i < p->n_services; i++) {
+		const struct um_service_access *a = &p->services[i];
+		char why[128], line[256];
+
+		um_service_via_text(a->via, a->allowed, why, sizeof(why));
+		snprintf(line, sizeof(line), "%s: %s", a->service ? a->service : "other services",
+			 why);
+		out_str(NULL, line);
+	}
 	out_array_end();
 	out_u64("failed_logins", p->lockout.failures);
 	out_time("locked_until", p->lockout.locked ? p->lockout.locked_until : 0);

@@ -19,7 +19,11 @@
 #include "umgmt/user.h"
 #include "umgmt/group.h"
 #include "umgmt/password.h"
-#include "umgmt/policy.h"
+#include "umgmt/absence.h"
+#include "umgmt/date.h"
+#include "umgmt/lockout.h"
+#include "umgmt/service.h"
+#include "umgmt/token.h"
 
 #ifndef UMGMT_VERSION
 #define UMGMT_VERSION "0.1.0"
@@ -367,7 +371,7 @@ void umctl_emit_token(const struct umctl_token *t);
 struct umctl_user_policy {
 	struct um_absence *absences;
 	size_t n_absences;
-	char **services;
+	struct um_service_access *services;
 	size_t n_services;
 	struct um_lockout_status lockout;
 };

@@ -162,7 +162,7 @@ int umctl_cmd_user_list(struct umctl_cmd *cmd)
 			return umctl_fail(-ENOMEM, "%s", cmd->what);
 		}
 		for (size_t i = 0; i < n; i++) {
-			r = um_user_absent_until(cmd->store, v[i]->name, now, until + 11 * i);
+			r = um_absence_until(cmd->store, v[i]->name, now, until + 11 * i);
 			if (r < 0) {
 				free(until);
 				um_user_list_free(v, n);
