@@ -22,6 +22,7 @@ static const char *const sentences[] = {
 	[UM_SAY_UID_MISMATCH] = "Your account cannot be used on this machine right now. "
 				"Please contact an administrator.",
 	[UM_SAY_BUSY] = "The account database is busy; please try again.",
+	[UM_SAY_PASSWORDS_DIFFER] = "Sorry, passwords do not match.",
 };
 
 _Static_assert(UM_ELEMENTSOF(sentences) == _UM_SAY_MAX, "one sentence per id");

@@ -25,7 +25,6 @@
 #define CURRENT_PROMPT "Current password: "
 #define NEW_PROMPT "New password: "
 #define RETYPE_PROMPT "Retype new password: "
-#define MISMATCH_MSG "Sorry, passwords do not match."
 
 /* Root changes anyone's password without knowing it, as with pam_unix;
  * but a login forcing an expired password to change (sshd runs as root)
@@ -82,7 +81,7 @@ static int get_new_password(struct umpam *ctx, const char **ret)
 	if (r != PAM_SUCCESS)
 		return r == PAM_BUF_ERR ? r : PAM_AUTHTOK_ERR;
 	if (strcmp(first, second) != 0) {
-		umpam_say(ctx, PAM_ERROR_MSG, MISMATCH_MSG);
+		umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_PASSWORDS_DIFFER));
 		return PAM_AUTHTOK_ERR;
 	}
 
