@@ -43,7 +43,7 @@ static void scan_free(struct scan *sc)
 	free(sc->v);
 }
 
-static int silent_errback(const char *fmt, ...)
+static int silent_errback(const char *fmt _unused_, ...)
 {
 	return 0;
 }

@@ -36,7 +36,7 @@ struct gidvec {
 	size_t n, cap;
 };
 
-static void pack_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void pack_step(sqlite3_context *ctx, int argc _unused_, sqlite3_value **argv)
 {
 	struct gidvec *g = sqlite3_aggregate_context(ctx, sizeof(*g));
 
@@ -86,7 +86,7 @@ struct namevec {
 	size_t n, cap, bytes;
 };
 
-static void join_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void join_step(sqlite3_context *ctx, int argc _unused_, sqlite3_value **argv)
 {
 	struct namevec *g = sqlite3_aggregate_context(ctx, sizeof(*g));
 	const unsigned char *t = sqlite3_value_text(argv[0]);
@@ -179,7 +179,7 @@ struct names {
 	int64_t max_id;
 };
 
-static void user_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void user_name(sqlite3_context *ctx, int argc _unused_, sqlite3_value **argv)
 {
 	struct names *nm = sqlite3_user_data(ctx);
 	int64_t id = sqlite3_value_int64(argv[0]);

@@ -102,8 +102,8 @@ static int store_new(const struct um_config *cfg, int flags, struct um_store **r
  * anything the snapshot copies, which is exactly what the change log's
  * triggers watch (schema.c). Checked when a statement is prepared.
  */
-static int login_authorizer(void *data, int action, const char *a1, const char *a2,
-			    const char *db, const char *trigger)
+static int login_authorizer(void *data _unused_, int action, const char *a1, const char *a2,
+			    const char *db, const char *trigger _unused_)
 {
 	static const char *const user_columns[] = { "name", "uid", "gid", "full_name", "home",
 						    "shell" };
@@ -143,7 +143,7 @@ static int login_authorizer(void *data, int action, const char *a1, const char *
  * checkpoint that meets another connection is simply tried again after
  * the next commit.
  */
-static int login_wal_hook(void *data, sqlite3 *db, const char *name, int frames)
+static int login_wal_hook(void *data _unused_, sqlite3 *db, const char *name, int frames)
 {
 	if (frames < LOGIN_WAL_PAGES)
 		return SQLITE_OK;

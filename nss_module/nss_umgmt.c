@@ -274,7 +274,7 @@ static enum nss_status enum_get(struct enumeration *e, void *result, char *buf, 
 	return finish(r, saved, errnop);
 }
 
-enum nss_status _nss_umgmt_setpwent(int stayopen)
+enum nss_status _nss_umgmt_setpwent(int stayopen _unused_)
 {
 	return enum_set(&pwent);
 }
@@ -289,7 +289,7 @@ enum nss_status _nss_umgmt_endpwent(void)
 	return enum_stop(&pwent);
 }
 
-enum nss_status _nss_umgmt_setgrent(int stayopen)
+enum nss_status _nss_umgmt_setgrent(int stayopen _unused_)
 {
 	return enum_set(&grent);
 }

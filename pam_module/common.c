@@ -205,7 +205,7 @@ int umpam_ask_secret(const struct umpam *ctx, const char *prompt, char **ret)
 	return PAM_SUCCESS;
 }
 
-static void free_data(pam_handle_t *pamh, void *data, int error_status)
+static void free_data(pam_handle_t *pamh _unused_, void *data, int error_status _unused_)
 {
 	free(data);
 }

@@ -193,6 +193,11 @@ int umctl_check_name(const struct umctl_cmd *cmd, const char *kind, const char *
 	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 
+int umctl_check_user(struct umctl_cmd *cmd)
+{
+	return umctl_check_name(cmd, "user name", cmd->args[0]);
+}
+
 void umctl_warn(const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;

@@ -29,7 +29,7 @@ static const struct umctl_option user_add_options[] = {
 	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.email) },
 	{ "kind", "KIND", "person (the default), robot or customer",
 	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.kind) },
-	{ "uid", "N", "the uid (default: the lowest never used one in [ids])",
+	{ "uid", "N", "the uid (default: the highest ever used in [ids], plus one)",
 	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, uid) },
 	{ "group", "GROUP", "primary group (default: a private group named after the user)",
 	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.group) },
@@ -123,7 +123,7 @@ static const struct umctl_option service_grant_options[] = {
 };
 
 static const struct umctl_option group_add_options[] = {
-	{ "gid", "N", "the gid (default: the lowest free one in [ids])",
+	{ "gid", "N", "the gid (default: the highest ever used in [ids], plus one)",
 	  UMCTL_OPT_STRING, offsetof(struct group_add_opts, gid) },
 	{ "description", "TEXT", "what the group is for",
 	  UMCTL_OPT_STRING, offsetof(struct group_add_opts, description) },

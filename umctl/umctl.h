@@ -295,7 +295,7 @@ int umctl_cmd_status(struct umctl_cmd *cmd);
 int umctl_check_import(struct umctl_cmd *cmd); /* import.c */
 int umctl_cmd_import(struct umctl_cmd *cmd);
 
-int umctl_check_user(struct umctl_cmd *cmd); /* args[0] is a user name */
+int umctl_check_user(struct umctl_cmd *cmd); /* exit.c: args[0] is a user name */
 int umctl_check_user_add(struct umctl_cmd *cmd);
 int umctl_cmd_user_add(struct umctl_cmd *cmd);
 int umctl_cmd_user_list(struct umctl_cmd *cmd);

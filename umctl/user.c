@@ -45,11 +45,6 @@ static void emit_user(const struct um_user *u)
 	}
 }
 
-int umctl_check_user(struct umctl_cmd *cmd)
-{
-	return umctl_check_name(cmd, "user name", cmd->args[0]);
-}
-
 /* Checks the fields common to add and edit and puts them in spec. */
 static int fill_spec(const struct umctl_cmd *cmd, const struct user_field_opts *f,
 		     struct um_user_spec *spec)

@@ -33,7 +33,7 @@ static struct nss_mod M;
 static char *tmpdir;
 static char snap_path[4096];
 
-static int setup(void **state)
+static int setup(void **state __attribute__((unused)))
 {
 	tmpdir = make_temp_dir();
 	snprintf(snap_path, sizeof(snap_path), "%s/directory.db", tmpdir);
@@ -43,7 +43,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+static int teardown(void **state __attribute__((unused)))
 {
 	remove_tree(tmpdir);
 	free(tmpdir);
@@ -90,7 +90,7 @@ static size_t count_mem(char **mem)
 
 /* ------------------------------------------------------------- lookups */
 
-static void test_getpwnam_hit(void **state)
+static void test_getpwnam_hit(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	char buf[1024];
@@ -112,7 +112,7 @@ static void test_getpwnam_hit(void **state)
 	assert_string_equal(pw.pw_shell, "/usr/sbin/nologin");
 }
 
-static void test_getpwuid_hit(void **state)
+static void test_getpwuid_hit(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	char buf[1024];
@@ -126,7 +126,7 @@ static void test_getpwuid_hit(void **state)
 	assert_string_equal(pw.pw_name, "zed");
 }
 
-static void test_misses(void **state)
+static void test_misses(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	struct group gr;
@@ -161,7 +161,7 @@ static void test_misses(void **state)
 	assert_int_equal(err, ENOENT);
 }
 
-static void test_long_gecos(void **state)
+static void test_long_gecos(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	char *buf = NULL;
@@ -174,7 +174,7 @@ static void test_long_gecos(void **state)
 	free(buf);
 }
 
-static void test_getgr_hit(void **state)
+static void test_getgr_hit(void **state __attribute__((unused)))
 {
 	struct group gr;
 	char buf[1024];
@@ -199,7 +199,7 @@ static void test_getgr_hit(void **state)
 }
 
 /* The pointer array must be aligned whatever the buffer's alignment. */
-static void test_getgr_unaligned_buffer(void **state)
+static void test_getgr_unaligned_buffer(void **state __attribute__((unused)))
 {
 	struct group gr;
 	char raw[1024 + 16];
@@ -215,7 +215,7 @@ static void test_getgr_unaligned_buffer(void **state)
 	}
 }
 
-static void test_big_group(void **state)
+static void test_big_group(void **state __attribute__((unused)))
 {
 	struct group gr;
 	char *buf = NULL;
@@ -231,7 +231,7 @@ static void test_big_group(void **state)
 }
 
 /* Every buffer size short of the need is ERANGE + TRYAGAIN; the need works. */
-static void test_erange_passwd(void **state)
+static void test_erange_passwd(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	char buf[256];
@@ -251,7 +251,7 @@ static void test_erange_passwd(void **state)
 	assert_string_equal(pw.pw_shell, "/bin/bash");
 }
 
-static void test_erange_group(void **state)
+static void test_erange_group(void **state __attribute__((unused)))
 {
 	struct group gr;
 	char *buf = malloc(256);
@@ -281,7 +281,7 @@ static void test_erange_group(void **state)
 
 /* ----------------------------------------------------------- enumeration */
 
-static void test_enum_passwd(void **state)
+static void test_enum_passwd(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	char *buf = malloc(8192);
@@ -324,7 +324,7 @@ static void test_enum_passwd(void **state)
 	free(buf);
 }
 
-static void test_enum_group(void **state)
+static void test_enum_group(void **state __attribute__((unused)))
 {
 	struct group gr;
 	size_t len = 16, n = 0, retries = 0;
@@ -362,7 +362,7 @@ static void test_enum_group(void **state)
 }
 
 /* Two enumerations (passwd and group) are independent. */
-static void test_enum_interleaved(void **state)
+static void test_enum_interleaved(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	struct group gr;
@@ -387,7 +387,7 @@ static void test_enum_interleaved(void **state)
 
 /* ------------------------------------------------------------ initgroups */
 
-static void test_initgroups_growth(void **state)
+static void test_initgroups_growth(void **state __attribute__((unused)))
 {
 	long start = 1, size = 1;
 	gid_t *groups = malloc(sizeof(gid_t));
@@ -417,7 +417,7 @@ static void test_initgroups_growth(void **state)
 	free(groups);
 }
 
-static void test_initgroups_skip_and_dups(void **state)
+static void test_initgroups_skip_and_dups(void **state __attribute__((unused)))
 {
 	long start = 1, size = 8;
 	gid_t *groups = calloc(8, sizeof(gid_t));
@@ -443,7 +443,7 @@ static void test_initgroups_skip_and_dups(void **state)
 	free(groups);
 }
 
-static void test_initgroups_limit(void **state)
+static void test_initgroups_limit(void **state __attribute__((unused)))
 {
 	long start = 1, size = 1;
 	gid_t *groups = malloc(sizeof(gid_t));
@@ -468,7 +468,7 @@ static void test_initgroups_limit(void **state)
 	free(groups);
 }
 
-static void test_initgroups_none(void **state)
+static void test_initgroups_none(void **state __attribute__((unused)))
 {
 	long start = 1, size = 4;
 	gid_t *groups = calloc(4, sizeof(gid_t));
@@ -488,7 +488,7 @@ static void test_initgroups_none(void **state)
 
 /* ----------------------------------------------------------------- errno */
 
-static void test_errno_preserved(void **state)
+static void test_errno_preserved(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	struct group gr;
@@ -574,7 +574,7 @@ static void *hammer_thread(void *arg)
 	return NULL;
 }
 
-static void test_threads(void **state)
+static void test_threads(void **state __attribute__((unused)))
 {
 	pthread_t t[8];
 	struct hammer h[8];
@@ -627,7 +627,7 @@ static int wait_child(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-static void test_fork_child(void **state)
+static void test_fork_child(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	char buf[1024];
@@ -643,7 +643,7 @@ static void test_fork_child(void **state)
 
 static volatile bool stop_hammer;
 
-static void *busy_thread(void *arg)
+static void *busy_thread(void *arg __attribute__((unused)))
 {
 	char *buf = malloc(1 << 20);
 	struct group gr;
@@ -656,7 +656,7 @@ static void *busy_thread(void *arg)
 }
 
 /* Forks while other threads are inside the module, holding pool slots. */
-static void test_fork_while_busy(void **state)
+static void test_fork_while_busy(void **state __attribute__((unused)))
 {
 	pthread_t t[4];
 
@@ -678,7 +678,7 @@ static void test_fork_while_busy(void **state)
 		pthread_join(t[i], NULL);
 }
 
-static void test_no_fd_kept(void **state)
+static void test_no_fd_kept(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	struct group gr;
@@ -703,7 +703,7 @@ static void test_no_fd_kept(void **state)
 
 /* A host that closes every fd (closefrom before exec, daemons) must not
  * break the module: it holds none. */
-static void test_host_closes_fds(void **state)
+static void test_host_closes_fds(void **state __attribute__((unused)))
 {
 	struct passwd pw;
 	char buf[1024];
@@ -731,7 +731,7 @@ static void test_host_closes_fds(void **state)
 
 /* ------------------------------------------------------- a new snapshot */
 
-static void test_snapshot_replaced(void **state)
+static void test_snapshot_replaced(void **state __attribute__((unused)))
 {
 	pid_t pid = fork();
 

@@ -33,13 +33,13 @@ struct outcome {
 
 static char *tmpdir;
 
-static int setup(void **state)
+static int setup(void **state __attribute__((unused)))
 {
 	tmpdir = make_temp_dir();
 	return 0;
 }
 
-static int teardown(void **state)
+static int teardown(void **state __attribute__((unused)))
 {
 	remove_tree(tmpdir);
 	free(tmpdir);
@@ -112,7 +112,7 @@ static void assert_all_unavail(const struct outcome *o, int want_err)
 	assert_int_equal(o->fds_leaked, 0);
 }
 
-static void test_missing(void **state)
+static void test_missing(void **state __attribute__((unused)))
 {
 	char p[4096];
 
@@ -133,7 +133,7 @@ static void write_file(const char *path, const void *data, size_t len, mode_t mo
 	assert_int_equal(chmod(path, mode), 0);
 }
 
-static void test_garbage(void **state)
+static void test_garbage(void **state __attribute__((unused)))
 {
 	char p[4096], junk[8192];
 
@@ -157,7 +157,7 @@ static void test_garbage(void **state)
 	assert_all_unavail(&o, EIO);
 }
 
-static void test_not_ours(void **state)
+static void test_not_ours(void **state __attribute__((unused)))
 {
 	char p[4096], tmp[4096];
 
@@ -183,7 +183,7 @@ static void test_not_ours(void **state)
 	assert_all_unavail(&o, EIO);
 }
 
-static void test_wrong_format(void **state)
+static void test_wrong_format(void **state __attribute__((unused)))
 {
 	char p[4096], tmp[4096];
 
@@ -218,7 +218,7 @@ static void test_wrong_format(void **state)
 	assert_int_equal(o.status[PWNAM], NSS_STATUS_NOTFOUND);
 }
 
-static void test_wal_file(void **state)
+static void test_wal_file(void **state __attribute__((unused)))
 {
 	char p[4096], tmp[4096];
 
@@ -234,7 +234,7 @@ static void test_wal_file(void **state)
 	assert_all_unavail(&o, EIO);
 }
 
-static void test_truncated(void **state)
+static void test_truncated(void **state __attribute__((unused)))
 {
 	char p[4096], full[4096];
 
@@ -253,7 +253,7 @@ static void test_truncated(void **state)
 	assert_int_equal(o.status[PWNAM], NSS_STATUS_UNAVAIL);
 }
 
-static void test_untrusted(void **state)
+static void test_untrusted(void **state __attribute__((unused)))
 {
 	char p[4096];
 
@@ -272,7 +272,7 @@ static void test_untrusted(void **state)
 	assert_int_equal(o.status[INITGR], NSS_STATUS_SUCCESS);
 }
 
-static void test_directory_as_path(void **state)
+static void test_directory_as_path(void **state __attribute__((unused)))
 {
 	struct outcome o = run_case(tmpdir);
 
@@ -320,7 +320,7 @@ static void walk_all(struct nss_mod *m)
 	free(groups);
 }
 
-static void test_corrupt_pages(void **state)
+static void test_corrupt_pages(void **state __attribute__((unused)))
 {
 	char full[4096], p[4096];
 	struct stat st;
@@ -391,7 +391,7 @@ static int count_mem(char **mem)
 	return n;
 }
 
-static void test_old_layout(void **state)
+static void test_old_layout(void **state __attribute__((unused)))
 {
 	char p[4096];
 
@@ -444,7 +444,7 @@ static void test_old_layout(void **state)
 }
 
 /* No snapshot at first, then one is published: seen within a second. */
-static void test_appears_later(void **state)
+static void test_appears_later(void **state __attribute__((unused)))
 {
 	char p[4096];
 

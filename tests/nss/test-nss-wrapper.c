@@ -26,7 +26,7 @@
 
 #include "nsstest.h"
 
-static void test_getpwnam(void **state)
+static void test_getpwnam(void **state __attribute__((unused)))
 {
 	struct passwd pw, *res = NULL;
 	char buf[1024];
@@ -58,7 +58,7 @@ static void assert_miss(int r)
 		fail_msg("a miss returned %d", r);
 }
 
-static void test_misses(void **state)
+static void test_misses(void **state __attribute__((unused)))
 {
 	struct passwd pw, *res = &pw;
 	struct group gr, *gres = &gr;
@@ -73,7 +73,7 @@ static void test_misses(void **state)
 	assert_null(gres);
 }
 
-static void test_erange(void **state)
+static void test_erange(void **state __attribute__((unused)))
 {
 	struct passwd pw, *res = NULL;
 	struct group gr, *gres = NULL;
@@ -85,7 +85,7 @@ static void test_erange(void **state)
 	assert_null(gres);
 }
 
-static void test_groups(void **state)
+static void test_groups(void **state __attribute__((unused)))
 {
 	struct group gr, *res = NULL;
 	size_t len = 1024;
@@ -114,7 +114,7 @@ static void test_groups(void **state)
 	assert_int_equal(g->gr_gid, 1500);
 }
 
-static void test_grouplist(void **state)
+static void test_grouplist(void **state __attribute__((unused)))
 {
 	gid_t groups[64];
 	int n = 64;
@@ -129,7 +129,7 @@ static void test_grouplist(void **state)
 	assert_true(staff);
 }
 
-static void test_enumeration(void **state)
+static void test_enumeration(void **state __attribute__((unused)))
 {
 	struct passwd *p;
 	bool alice = false, bob = false, local = false;

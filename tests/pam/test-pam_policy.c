@@ -113,14 +113,14 @@ static struct um_store *open_store(const char *conf)
 		um_store_close(S);                                            \
 	} while (0)
 
-static int teardown(void **state)
+static int teardown(void **state __attribute__((unused)))
 {
 	for (size_t i = 0; i < UM_ELEMENTSOF(configs); i++)
 		um_config_free(configs[i].cfg);
 	return 0;
 }
 
-static int setup(void **state)
+static int setup(void **state __attribute__((unused)))
 {
 	_cleanup_(um_store_closep) struct um_store *s = NULL;
 	_cleanup_(um_store_closep) struct um_store *approval = NULL;
@@ -237,7 +237,7 @@ static void assert_auth(const char *service, const char *user, const char *pw, i
 
 /* ------------------------------------------------------------ the flags */
 
-static void test_allowed(void **state)
+static void test_allowed(void **state __attribute__((unused)))
 {
 	const char *answers[] = { PW, NULL };
 	struct pam_testcase cases[] = {
@@ -257,7 +257,7 @@ static void test_allowed(void **state)
 	assert_account("pol", "pat", PAM_SUCCESS, NULL);
 }
 
-static void test_disabled(void **state)
+static void test_disabled(void **state __attribute__((unused)))
 {
 	CHANGE("p-good.conf", um_user_set_enabled(S, "dan", false));
 	assert_account("pol", "dan", PAM_PERM_DENIED, MSG_DISABLED);
@@ -270,7 +270,7 @@ static void test_disabled(void **state)
 	assert_account("pol", "dan", PAM_SUCCESS, NULL);
 }
 
-static void test_pending(void **state)
+static void test_pending(void **state __attribute__((unused)))
 {
 	assert_account("pol_approval", "pen", PAM_PERM_DENIED, MSG_PENDING);
 	CHANGE("p-approval.conf", um_user_set_approved(S, "pen", true));
@@ -279,7 +279,7 @@ static void test_pending(void **state)
 	assert_account("pol_approval", "pat", PAM_SUCCESS, NULL);
 }
 
-static void test_absent(void **state)
+static void test_absent(void **state __attribute__((unused)))
 {
 	char from[11], until[11], w[64], msg[256];
 
@@ -309,7 +309,7 @@ static void test_absent(void **state)
 	assert_account("pol", "abe", PAM_SUCCESS, NULL);
 }
 
-static void test_expired(void **state)
+static void test_expired(void **state __attribute__((unused)))
 {
 	char date[11], w[64], msg[256];
 
@@ -329,7 +329,7 @@ static void test_expired(void **state)
 
 /* ------------------------------------------------------------ services */
 
-static void test_restricted_service(void **state)
+static void test_restricted_service(void **state __attribute__((unused)))
 {
 	const char *msg = "You are not allowed to log in to this machine with pol_restricted.";
 
@@ -350,7 +350,7 @@ static void test_restricted_service(void **state)
 	assert_account("pol_restricted", "sam", PAM_PERM_DENIED, msg);
 }
 
-static void test_default_deny(void **state)
+static void test_default_deny(void **state __attribute__((unused)))
 {
 	/* cron is in the built-in [services] open list: it runs the account
 	 * phase behind the scenes and must keep working */
@@ -361,7 +361,7 @@ static void test_default_deny(void **state)
 
 /* ------------------------------------------------------------ identity */
 
-static void test_uid_mismatch(void **state)
+static void test_uid_mismatch(void **state __attribute__((unused)))
 {
 	struct outcome o;
 	struct pam_testcase cases[] = { pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED) };
@@ -418,7 +418,7 @@ static void check_token_login(const char *service, const char *user)
 	explicit_bzero(token, sizeof(token));
 }
 
-static void test_token_login(void **state)
+static void test_token_login(void **state __attribute__((unused)))
 {
 	/* no old password is asked, even as nobody: the token is the proof */
 	check_token_login("pol", "tom");
@@ -427,7 +427,7 @@ static void test_token_login(void **state)
 /* The same through Debian's stack: pam_unix fails first and keeps the
  * answer, we take it (try_first_pass) and the stack passes our
  * PAM_NEW_AUTHTOK_REQD on. */
-static void test_token_login_debian_stack(void **state)
+static void test_token_login_debian_stack(void **state __attribute__((unused)))
 {
 	check_token_login("pol_debian", "tom");
 }
@@ -437,7 +437,7 @@ static void test_token_login_debian_stack(void **state)
  * login's handle: it runs passwd(1) as the user, a new handle without our
  * marker, which asks the current password. The token stands for it.
  */
-static void test_token_as_current_password(void **state)
+static void test_token_as_current_password(void **state __attribute__((unused)))
 {
 	char token[UM_TOKEN_MAX];
 	const char *answers[] = { token, "third password 33", "third password 33", NULL };
@@ -466,7 +466,7 @@ static void test_token_as_current_password(void **state)
 	explicit_bzero(token, sizeof(token));
 }
 
-static void test_token_expired(void **state)
+static void test_token_expired(void **state __attribute__((unused)))
 {
 	char token[UM_TOKEN_MAX];
 
@@ -494,7 +494,7 @@ static void test_token_expired(void **state)
 static char last_error[PAM_MAX_MSG_SIZE + 1];
 
 static int own_conv(int n, const struct pam_message **msg, struct pam_response **resp,
-		    void *data)
+		    void *data __attribute__((unused)))
 {
 	struct pam_response *r = calloc((size_t)n, sizeof(*r));
 
@@ -511,7 +511,7 @@ static int own_conv(int n, const struct pam_message **msg, struct pam_response *
 }
 
 /* The token is revoked between auth and the password change. */
-static void test_token_revoked_before_redeem(void **state)
+static void test_token_revoked_before_redeem(void **state __attribute__((unused)))
 {
 	char token[UM_TOKEN_MAX];
 	const char *answers[] = { token, NULL };
@@ -545,7 +545,7 @@ static void test_token_revoked_before_redeem(void **state)
 
 /* ------------------------------------------------------------ lockout */
 
-static void test_lockout(void **state)
+static void test_lockout(void **state __attribute__((unused)))
 {
 	for (int i = 0; i < 3; i++)
 		assert_auth("pol_lockout", "lou", "wrong guess", PAM_AUTH_ERR, NULL);
@@ -575,7 +575,7 @@ static void test_lockout(void **state)
 }
 
 /* A success forgets the failures before it. */
-static void test_lockout_reset_by_success(void **state)
+static void test_lockout_reset_by_success(void **state __attribute__((unused)))
 {
 	for (int i = 0; i < 2; i++)
 		assert_auth("pol_lockout", "pat", "wrong guess", PAM_AUTH_ERR, NULL);
@@ -587,7 +587,7 @@ static void test_lockout_reset_by_success(void **state)
 
 /* ------------------------------------------------------------ forced change */
 
-static void test_must_change(void **state)
+static void test_must_change(void **state __attribute__((unused)))
 {
 	/* the password to log in, then (a forced change asks it even of a
 	 * root caller, as pam_unix does) the current one, the new one twice */
@@ -648,7 +648,7 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static void test_busy_store_login(void **state)
+static void test_busy_store_login(void **state __attribute__((unused)))
 {
 	const char *wrong[] = { "wrong guess", NULL };
 	const char *right[] = { PW, NULL };
@@ -687,7 +687,7 @@ static void test_busy_store_login(void **state)
 
 /* A token burn is never dropped: the change fails, "try again", and the
  * token stays valid. */
-static void test_busy_store_token(void **state)
+static void test_busy_store_token(void **state __attribute__((unused)))
 {
 	char token[UM_TOKEN_MAX];
 	const char *answers[] = { token, NEW_PW, NEW_PW, NULL };

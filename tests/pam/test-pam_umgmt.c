@@ -45,7 +45,7 @@ static void add_user(struct um_store *s, const char *name, int64_t uid, const ch
 		assert_int_equal(um_user_set_password(s, name, pw), 0);
 }
 
-static int setup(void **state)
+static int setup(void **state _unused_)
 {
 	_cleanup_(um_config_freep) struct um_config *cfg = NULL;
 	_cleanup_(um_store_closep) struct um_store *s = NULL;
@@ -89,7 +89,7 @@ static void assert_password(const char *user, const char *pw, int expected)
 
 /* ------------------------------------------------------------ auth */
 
-static void test_right_password(void **state)
+static void test_right_password(void **state _unused_)
 {
 	const char *answers[] = { ALICE_PW, NULL };
 	struct pam_testcase cases[] = {
@@ -108,7 +108,7 @@ static void test_right_password(void **state)
 	outcome_free(&o);
 }
 
-static void test_wrong_password(void **state)
+static void test_wrong_password(void **state _unused_)
 {
 	const char *answers[] = { "not the password", NULL };
 	struct pam_testcase cases[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR) };
@@ -120,7 +120,7 @@ static void test_wrong_password(void **state)
 	outcome_free(&o);
 }
 
-static void test_user_without_password(void **state)
+static void test_user_without_password(void **state _unused_)
 {
 	const char *answers[] = { "anything at all", NULL };
 	struct pam_testcase cases[] = {
@@ -134,7 +134,7 @@ static void test_user_without_password(void **state)
 	outcome_free(&o);
 }
 
-static void test_unknown_user(void **state)
+static void test_unknown_user(void **state _unused_)
 {
 	const char *answers[] = { "mallory-secret", NULL };
 	struct pam_testcase cases[] = {
@@ -188,17 +188,17 @@ static void check_broken_store(const char *service)
 	outcome_free(&o);
 }
 
-static void test_root_with_garbage_store(void **state)
+static void test_root_with_garbage_store(void **state _unused_)
 {
 	check_broken_store("umgmt_garbage");
 }
 
-static void test_root_with_missing_store(void **state)
+static void test_root_with_missing_store(void **state _unused_)
 {
 	check_broken_store("umgmt_missing");
 }
 
-static void test_bad_config(void **state)
+static void test_bad_config(void **state _unused_)
 {
 	struct outcome o;
 
@@ -214,7 +214,7 @@ static void test_bad_config(void **state)
 	outcome_free(&o);
 }
 
-static void test_unknown_argument_is_ignored(void **state)
+static void test_unknown_argument_is_ignored(void **state _unused_)
 {
 	const char *answers[] = { ALICE_PW, NULL };
 	struct pam_testcase cases[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
@@ -229,7 +229,7 @@ static void test_unknown_argument_is_ignored(void **state)
 
 /* pam_set_items.so stands before us and sets PAM_AUTHTOK from the
  * environment, as pam_unix does with the password it asked for. */
-static void test_try_first_pass(void **state)
+static void test_try_first_pass(void **state _unused_)
 {
 	const char *answers[] = { ALICE_PW, NULL };
 	struct pam_testcase ok[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
@@ -252,7 +252,7 @@ static void test_try_first_pass(void **state)
 	outcome_free(&o);
 }
 
-static void test_use_first_pass(void **state)
+static void test_use_first_pass(void **state _unused_)
 {
 	const char *answers[] = { ALICE_PW, NULL };
 	struct pam_testcase ok[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS) };
@@ -272,7 +272,7 @@ static void test_use_first_pass(void **state)
 
 /* ------------------------------------------------------------ setcred */
 
-static void test_setcred(void **state)
+static void test_setcred(void **state _unused_)
 {
 	/* Without our authenticate (sshd after a public key): the store
 	 * says whose the user is. PAM_IGNORE of the only module makes
@@ -311,7 +311,7 @@ static bool needs_current(void)
 	return getuid() != 0;
 }
 
-static void test_chauthtok_sets_password(void **state)
+static void test_chauthtok_sets_password(void **state _unused_)
 {
 	const char *as_root[] = { "carol-new-pass-1", "carol-new-pass-1", NULL };
 	const char *as_user[] = { CAROL_PW, "carol-new-pass-1", "carol-new-pass-1", NULL };
@@ -329,7 +329,7 @@ static void test_chauthtok_sets_password(void **state)
 	assert_password("carol", CAROL_PW, PAM_AUTH_ERR);
 }
 
-static void test_chauthtok_mismatch(void **state)
+static void test_chauthtok_mismatch(void **state _unused_)
 {
 	const char *as_root[] = { "dave-new-pass-1", "dave-new-pass-2", NULL };
 	const char *as_user[] = { DAVE_PW, "dave-new-pass-1", "dave-new-pass-2", NULL };
@@ -342,7 +342,7 @@ static void test_chauthtok_mismatch(void **state)
 	assert_password("dave", DAVE_PW, PAM_SUCCESS);
 }
 
-static void test_chauthtok_too_short(void **state)
+static void test_chauthtok_too_short(void **state _unused_)
 {
 	_cleanup_(um_config_freep) struct um_config *cfg = NULL;
 	_cleanup_free_ char *good = path_in_testdir("good.conf");
@@ -367,7 +367,7 @@ static void test_chauthtok_too_short(void **state)
 	assert_password("dave", DAVE_PW, PAM_SUCCESS);
 }
 
-static void test_chauthtok_wrong_current(void **state)
+static void test_chauthtok_wrong_current(void **state _unused_)
 {
 	const char *answers[] = { "not dave's password", "dave-new-pass-9", "dave-new-pass-9",
 				  NULL };
@@ -385,7 +385,7 @@ static void test_chauthtok_wrong_current(void **state)
 
 /* A new password an earlier module asked for (PAM_AUTHTOK) is used as
  * is: nothing is asked. */
-static void test_chauthtok_uses_authtok(void **state)
+static void test_chauthtok_uses_authtok(void **state _unused_)
 {
 	const char *as_user[] = { ERIN_PW, NULL };
 	struct pam_testcase cases[] = { pam_test(PAMTEST_CHAUTHTOK, PAM_SUCCESS) };
@@ -402,7 +402,7 @@ static void test_chauthtok_uses_authtok(void **state)
 
 /* common-auth/-account/-password/-session as pam-auth-update writes them
  * with our lines (docs/PAM.md): pam_unix first, then us. */
-static void test_debian_stack(void **state)
+static void test_debian_stack(void **state _unused_)
 {
 	const char *alice_pw[] = { ALICE_PW, NULL };
 	struct pam_testcase login[] = {
@@ -431,7 +431,7 @@ static void test_debian_stack(void **state)
 	outcome_free(&o);
 }
 
-static void test_debian_stack_chauthtok(void **state)
+static void test_debian_stack_chauthtok(void **state _unused_)
 {
 	const char *as_root[] = { "erin-newer-pass", "erin-newer-pass", NULL };
 	const char *as_user[] = { "erin-new-pass-1", "erin-newer-pass", "erin-newer-pass", NULL };

@@ -104,7 +104,7 @@ static inline char *t_tmpdir(void)
 	return d;
 }
 
-static inline int t_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static inline int t_rm_one(const char *path, const struct stat *st _unused_, int flag _unused_, struct FTW *ftw _unused_)
 {
 	return remove(path);
 }

@@ -45,7 +45,7 @@ static void assert_defaults(const struct um_config *c)
 	assert_int_equal(c->lockout_unlock_time, 10 * 60);
 }
 
-static void test_defaults(void **state)
+static void test_defaults(void **state _unused_)
 {
 	struct um_config *c = NULL;
 
@@ -144,7 +144,7 @@ static void test_every_key(void **state)
 }
 
 /* um_parse_duration (lib/util.c), the parser behind every duration key. */
-static void test_parse_duration(void **state)
+static void test_parse_duration(void **state _unused_)
 {
 	static const struct {
 		const char *text;

@@ -41,7 +41,7 @@ static void fail_at(struct fixture *f, const char *name, time_t t)
 }
 
 /* Failures at offsets from T0, then the question at T0 + at. */
-static void test_boundaries(void **state)
+static void test_boundaries(void **state _unused_)
 {
 	static const struct {
 		const char *what;

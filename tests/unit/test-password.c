@@ -15,7 +15,7 @@ static struct um_config *cheap_config(void)
 	return c;
 }
 
-static void test_hash_and_verify(void **state)
+static void test_hash_and_verify(void **state _unused_)
 {
 	struct um_config *c = cheap_config();
 	char h1[UM_HASH_MAX], h2[UM_HASH_MAX];
@@ -40,7 +40,7 @@ static void test_hash_and_verify(void **state)
 	um_config_free(c);
 }
 
-static void test_verify_bad_hashes(void **state)
+static void test_verify_bad_hashes(void **state _unused_)
 {
 	static const char *const bad[] = {
 		"",
@@ -60,7 +60,7 @@ static void test_verify_bad_hashes(void **state)
 	assert_errno(um_password_verify("$argon2id$", "x"), -EACCES);
 }
 
-static void test_length_limits(void **state)
+static void test_length_limits(void **state _unused_)
 {
 	struct um_config *c = cheap_config();
 	char hash[UM_HASH_MAX];
@@ -79,7 +79,7 @@ static void test_length_limits(void **state)
 	um_config_free(c);
 }
 
-static void test_needs_rehash(void **state)
+static void test_needs_rehash(void **state _unused_)
 {
 	struct um_config *c = cheap_config();
 	char hash[UM_HASH_MAX];
@@ -99,7 +99,7 @@ static void test_needs_rehash(void **state)
 	um_config_free(c);
 }
 
-static void test_dummy_verify(void **state)
+static void test_dummy_verify(void **state _unused_)
 {
 	struct um_config *c = cheap_config();
 	char *big = malloc(UM_PASSWORD_MAX + 100);
@@ -145,7 +145,7 @@ static const struct policy_case policy[] = {
 	{ NULL, "longusername", 0, NULL },
 };
 
-static void test_policy(void **state)
+static void test_policy(void **state _unused_)
 {
 	struct um_config *c = cheap_config();
 
@@ -170,7 +170,7 @@ static void test_policy(void **state)
 	um_config_free(c);
 }
 
-static void test_policy_limits(void **state)
+static void test_policy_limits(void **state _unused_)
 {
 	struct um_config *c = cheap_config();
 	char *pw = malloc(UM_PASSWORD_MAX + 2);

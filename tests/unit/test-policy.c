@@ -51,7 +51,7 @@ static void assert_decision(struct fixture *f, const char *name, const char *ser
 
 /* ---- dates ---- */
 
-static void test_parse_date(void **state)
+static void test_parse_date(void **state _unused_)
 {
 	static const struct {
 		const char *text;
@@ -100,7 +100,7 @@ static void test_parse_date(void **state)
 	assert_errno(um_parse_date(NULL, NULL, NULL, NULL), -EINVAL);
 }
 
-static void test_today_and_format(void **state)
+static void test_today_and_format(void **state _unused_)
 {
 	char today[11], out[48];
 

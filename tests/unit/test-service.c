@@ -48,7 +48,7 @@ static enum um_verdict verdict(struct fixture *f, const char *user, const char *
 	return d.verdict;
 }
 
-static void test_service_names(void **state)
+static void test_service_names(void **state _unused_)
 {
 	static const char *const good[] = { "sshd", "login", "systemd-user", "polkit-1",
 					    "gdm-password", "su-l", "a", "x.y_z+1", "SSHD" };

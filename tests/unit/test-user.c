@@ -152,7 +152,7 @@ static void test_list_empty(void **state)
 	um_user_list_free(v, n);
 }
 
-static void test_kind_strings(void **state)
+static void test_kind_strings(void **state _unused_)
 {
 	assert_string_equal(um_user_kind_to_string(UM_KIND_PERSON), "person");
 	assert_string_equal(um_user_kind_to_string(UM_KIND_ROBOT), "robot");

@@ -52,7 +52,7 @@ static const struct u64_case u64_cases[] = {
 	{ "01", 5, 10, -EINVAL, 0 },
 };
 
-static void test_parse_u64_table(void **state)
+static void test_parse_u64_table(void **state _unused_)
 {
 	for (size_t i = 0; i < UM_ELEMENTSOF(u64_cases); i++) {
 		const struct u64_case *c = &u64_cases[i];
@@ -71,7 +71,7 @@ static void test_parse_u64_table(void **state)
 	}
 }
 
-static void test_parse_u64_null(void **state)
+static void test_parse_u64_null(void **state _unused_)
 {
 	uint64_t v = 3;
 
@@ -128,7 +128,7 @@ static void test_fail_wraps_its_own_detail(void **state)
 			    "the change was saved, but not published (cannot rename a to b)");
 }
 
-static void test_fail_truncates_long_detail(void **state)
+static void test_fail_truncates_long_detail(void **state _unused_)
 {
 	char big[2000];
 
@@ -156,7 +156,7 @@ static void *other_thread(void *arg)
 	return NULL;
 }
 
-static void test_detail_is_thread_local(void **state)
+static void test_detail_is_thread_local(void **state _unused_)
 {
 	struct thread_result res = { { 0 }, { 0 } };
 	pthread_t t;
@@ -171,7 +171,7 @@ static void test_detail_is_thread_local(void **state)
 	assert_string_equal(um_error_detail(-EINVAL), "from the main thread");
 }
 
-static void test_strerror(void **state)
+static void test_strerror(void **state _unused_)
 {
 	static const int vocab[] = { ESRCH, EEXIST, EINVAL, EACCES, EPERM,  EBUSY, EIO,
 				     EBADMSG, ERANGE, ENOENT, ENOSPC, ENOMEM };
@@ -198,7 +198,7 @@ static void test_strerror(void **state)
 	assert_non_null(um_strerror(INT32_MIN + 1));
 }
 
-static void test_small_helpers(void **state)
+static void test_small_helpers(void **state _unused_)
 {
 	char *s = um_strdup("abc");
 	char *p = um_asprintf("%s-%d", "x", 42);

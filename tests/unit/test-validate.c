@@ -66,7 +66,7 @@ static const struct str_case names[] = {
 	{ "a+", false, "plus inside" },
 };
 
-static void test_names_table(void **state)
+static void test_names_table(void **state _unused_)
 {
 	for (size_t i = 0; i < UM_ELEMENTSOF(names); i++) {
 		int r;
@@ -87,7 +87,7 @@ static void test_names_table(void **state)
 	}
 }
 
-static void test_name_lengths(void **state)
+static void test_name_lengths(void **state _unused_)
 {
 	char *n32 = repeat('a', 32, "", "");
 	char *n31d = repeat('b', 31, "", "$");
@@ -107,7 +107,7 @@ static void test_name_lengths(void **state)
 	free(n300);
 }
 
-static void test_name_null_and_details(void **state)
+static void test_name_null_and_details(void **state _unused_)
 {
 	assert_errno(um_check_name("user name", NULL), -EINVAL);
 	assert_false(um_is_valid_name(NULL));
@@ -150,7 +150,7 @@ static const struct str_case gecos[] = {
 	{ "\xc2\x85", false, "C1 control NEL" },
 };
 
-static void test_gecos_table(void **state)
+static void test_gecos_table(void **state _unused_)
 {
 	for (size_t i = 0; i < UM_ELEMENTSOF(gecos); i++) {
 		int r = um_check_gecos(gecos[i].s);
@@ -163,7 +163,7 @@ static void test_gecos_table(void **state)
 	assert_ok(um_check_gecos(NULL)); /* "not given" */
 }
 
-static void test_gecos_length(void **state)
+static void test_gecos_length(void **state _unused_)
 {
 	char *g255 = repeat('x', 255, "", "");
 	char *g256 = repeat('x', 256, "", "");
@@ -198,7 +198,7 @@ static const struct str_case paths[] = {
 	{ "/home/../etc/shadow", false, "traversal" },
 };
 
-static void test_paths_table(void **state)
+static void test_paths_table(void **state _unused_)
 {
 	for (size_t i = 0; i < UM_ELEMENTSOF(paths); i++) {
 		int r = um_check_path("home directory", paths[i].s);
@@ -214,7 +214,7 @@ static void test_paths_table(void **state)
 	assert_detail_has("shell");
 }
 
-static void test_path_length(void **state)
+static void test_path_length(void **state _unused_)
 {
 	char *p4095 = repeat('p', 4094, "/", "");
 	char *p4096 = repeat('p', 4095, "/", "");
@@ -250,7 +250,7 @@ static const struct str_case emails[] = {
 	{ "alice@example.org\x7f", false, "DEL" },
 };
 
-static void test_email_table(void **state)
+static void test_email_table(void **state _unused_)
 {
 	for (size_t i = 0; i < UM_ELEMENTSOF(emails); i++) {
 		int r = um_check_email(emails[i].s);
@@ -263,7 +263,7 @@ static void test_email_table(void **state)
 	assert_errno(um_check_email(NULL), -EINVAL);
 }
 
-static void test_email_length(void **state)
+static void test_email_length(void **state _unused_)
 {
 	/* 254 is the longest address SMTP can carry (RFC 5321 path limit) */
 	char *e254 = repeat('a', 254 - strlen("@example.org"), "", "@example.org");
