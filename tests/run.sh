@@ -1,8 +1,14 @@
 #!/bin/bash
 # Runs umgmt's test layers and prints one verdict per suite.
 #
-#   tests/run.sh LAYER      LAYER = all | unit | nss | pam | cli | abi | e2e | san
+#   tests/run.sh LAYER      LAYER = all | unit | nss | pam | cli | abi | e2e | san | private
 #   BUILD=dir tests/run.sh  build directory (default: build; sanitizer build in $BUILD/san)
+#
+# "private" runs the layers in which processes other than root read the
+# checkout (nss, pam, cli, san, e2e) again, from a copy of the checkout
+# and of the build in a directory only root may enter, as a clone in
+# root's 0700 home is: no test may depend on where the checkout lives.
+# "all" runs it last.
 #
 # A suite is one unit test binary or one layer script; it passes when it
 # exits 0. A suite that is missing (no binaries, no script) fails: a layer
@@ -25,7 +31,7 @@ failed=0
 failures=()
 
 usage() {
-	echo "usage: tests/run.sh all|unit|nss|pam|cli|abi|e2e|san   (env BUILD=dir)" >&2
+	echo "usage: tests/run.sh all|unit|nss|pam|cli|abi|e2e|san|private   (env BUILD=dir)" >&2
 	exit 64
 }
 
@@ -130,8 +136,51 @@ layer_san() {
 	failed=$((failed + f))
 }
 
+# copy_checkout DEST: the checkout's files (tracked and untracked, not
+# ignored, as they are in the working tree: what the build was made from)
+# and, in DEST/build-private, the build without its object files.
+copy_checkout() {
+	local dest=$1 f
+	mkdir -p "$dest/build-private" || return 1
+	if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -C "$ROOT" ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' f; do
+				# tracked files deleted in the working tree are not copied
+				[ -e "$f" ] && printf '%s\0' "$f"
+			done | tar --null -T - -cf - | tar -xf - -C "$dest" || return 1
+	else
+		tar --exclude='./build' --exclude='./build-*' -cf - . | tar -xf - -C "$dest" || return 1
+	fi
+	(cd "$BUILD" && tar --exclude=./obj --exclude=./san/obj -cf - .) | tar -xf - -C "$dest/build-private"
+}
+
+layer_private() {
+	local layer
+	if [ ! -d "$BUILD" ]; then
+		fail_suite "private" "no build in $BUILD (run: make BUILD=$BUILD tests)"
+		return
+	fi
+	PRIVATE=$(mktemp -d /tmp/umgmt-private.XXXXXX) && chmod 0700 "$PRIVATE" || {
+		fail_suite "private" "cannot make a private directory"
+		return
+	}
+	echo
+	echo "=== private: the checkout and the build copied to $PRIVATE/umgmt (mode 0700 above)"
+	if ! copy_checkout "$PRIVATE/umgmt"; then
+		fail_suite "private" "cannot copy the checkout to $PRIVATE/umgmt"
+	else
+		for layer in nss pam cli san e2e; do
+			run_suite "private/$layer" env BUILD=build-private SUITE_TIMEOUT="$SUITE_TIMEOUT" \
+				bash "$PRIVATE/umgmt/tests/run.sh" "$layer"
+		done
+	fi
+	rm -rf "$PRIVATE"
+	PRIVATE=
+}
+
 SAN_RESULT=$(mktemp)
-trap 'rm -f "$SAN_RESULT"' EXIT
+PRIVATE=
+trap 'rm -f "$SAN_RESULT"; [ -z "$PRIVATE" ] || rm -rf "$PRIVATE"' EXIT
 
 case $LAYER in
 all)
@@ -142,10 +191,12 @@ all)
 	layer_script abi "$BUILD"
 	layer_san
 	layer_script e2e "$BUILD"
+	layer_private
 	;;
 unit) layer_unit "$BUILD" unit ;;
 nss | pam | cli | abi | e2e) layer_script "$LAYER" "$BUILD" ;;
 san) layer_san ;;
+private) layer_private ;;
 -h | --help) usage ;;
 *) usage ;;
 esac
