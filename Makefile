@@ -68,7 +68,8 @@ CLIT_BIN := $(B)/tests/cli/test-output $(B)/tests/cli/test-policy-helper
 TEST_BIN := $(UNIT_BIN) $(NSST_BIN) $(PAMT_BIN) $(CLIT_BIN)
 
 .PHONY: all tests check demo install uninstall clean deps bench \
-	check-unit check-nss check-pam check-cli check-abi check-e2e check-san check-valgrind
+	check-unit check-nss check-pam check-cli check-abi check-e2e check-san check-private \
+	check-valgrind
 
 all: $(UMCTL) $(PAM_SO) $(NSS_SO)
 
@@ -129,7 +130,9 @@ $(B)/tests/cli/test-policy-helper: tests/cli/test-policy-helper.c $(LIBUMGMT)
 # ---------------------------------------------------------------- tests
 # `make check` is the one test command (README, .ci/run): it installs what
 # it needs on a bare Debian 12, builds normally and with sanitizers, and
-# runs every layer. tests/run.sh prints the closing "N passed, N failed".
+# runs every layer, then (tests/run.sh private) the layers that other users
+# take part in again from a copy of the checkout under a 0700 directory.
+# tests/run.sh prints the closing "N passed, N failed".
 check: deps
 	$(MAKE) tests
 	$(MAKE) SAN=1 tests
@@ -144,6 +147,10 @@ check-unit check-nss check-pam check-cli check-abi check-e2e: tests
 check-san:
 	$(MAKE) SAN=1 tests
 	BUILD=$(BUILD) tests/run.sh san
+
+check-private: tests
+	$(MAKE) SAN=1 tests
+	BUILD=$(BUILD) tests/run.sh private
 
 # Layer 4, outside check: memcheck over the unit tests, the NSS suites and
 # a umctl session.
