@@ -28,7 +28,7 @@ struct mem {
 
 static struct mem mem_now(void)
 {
-	struct mem m = {0};
+	struct mem m = { 0 };
 	char line[256];
 	long v;
 	FILE *f = fopen("/proc/self/smaps_rollup", "re");

@@ -72,8 +72,9 @@ int main(int argc, char **argv)
 	}
 	const char *confdir = argv[1], *user = argv[2];
 	int n = argc > 5 ? atoi(argv[5]) : 200;
-	double *t_pam = calloc((size_t)n, sizeof(double)), *t_bare = calloc((size_t)n, sizeof(double));
-	struct pam_conv pc = {conv, NULL};
+	double *t_pam = calloc((size_t)n, sizeof(double)),
+	       *t_bare = calloc((size_t)n, sizeof(double));
+	struct pam_conv pc = { conv, NULL };
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	char *hash = NULL;

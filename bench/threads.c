@@ -81,7 +81,7 @@ static void run(int threads)
 
 	pthread_barrier_init(&bar, NULL, (unsigned)threads + 1);
 	for (int i = 0; i < threads; i++) {
-		r[i] = (struct run){.seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)};
+		r[i] = (struct run){ .seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1) };
 		pthread_create(&tid[i], NULL, worker, &r[i]);
 	}
 	double t0 = clock_ns(CLOCK_MONOTONIC);

@@ -34,7 +34,8 @@ int um_absence_add(struct um_store *s, const char *name, const char *from, const
 		return um_fail(-EINVAL, "start date '%s' is not a date of the form YYYY-MM-DD",
 			       from ? from : "");
 	if (until && *until && um_parse_date(until, NULL, NULL, NULL) < 0)
-		return um_fail(-EINVAL, "end date '%s' is not a date of the form YYYY-MM-DD", until);
+		return um_fail(-EINVAL, "end date '%s' is not a date of the form YYYY-MM-DD",
+			       until);
 	if (until && !*until)
 		until = NULL;
 	if (until && strcmp(until, from) < 0)
@@ -48,15 +49,14 @@ int um_absence_add(struct um_store *s, const char *name, const char *from, const
 	detail = um_asprintf("%s..%s", from, until ? until : "");
 	if (!detail)
 		return -ENOMEM;
-	return um_user_change(s, name,
-			      &(struct um_user_change){
-				      .sql = sql_add_absence,
-				      .params = { { ":from", from },
-						  { ":until", until },
-						  { ":reason", reason } },
-				      .action = "user absence",
-				      .detail = detail,
-			      });
+	return um_user_change(
+		s, name,
+		&(struct um_user_change){
+			.sql = sql_add_absence,
+			.params = { { ":from", from }, { ":until", until }, { ":reason", reason } },
+			.action = "user absence",
+			.detail = detail,
+		});
 }
 
 int um_absence_clear(struct um_store *s, const char *name)

@@ -44,10 +44,12 @@ int um_account_decide(struct um_store *s, const struct um_login_user *u, const c
 		if (r < 0)
 			return r;
 		if (!until[0]) {
-			decide(&d, UM_DENY_ABSENT, UM_SAY_ABSENT, NULL, "absent until further notice");
+			decide(&d, UM_DENY_ABSENT, UM_SAY_ABSENT, NULL,
+			       "absent until further notice");
 		} else {
 			if (um_format_date(until, today, false, pretty, sizeof(pretty)) < 0)
-				return um_fail(-EBADMSG, "the user has a bad absence date in the store");
+				return um_fail(-EBADMSG,
+					       "the user has a bad absence date in the store");
 			snprintf(reason, sizeof(reason), "absent until %s", until);
 			decide(&d, UM_DENY_ABSENT, UM_SAY_ABSENT_UNTIL, pretty, reason);
 		}
@@ -58,7 +60,8 @@ int um_account_decide(struct um_store *s, const struct um_login_user *u, const c
 			 um_service_via_text(why, false, pretty, sizeof(pretty)));
 		decide(&d, UM_DENY_SERVICE, UM_SAY_SERVICE, service, reason);
 	} else if (u->must_change_password) {
-		decide(&d, UM_ALLOW_MUST_CHANGE, UM_SAY_MUST_CHANGE, NULL, "password change required");
+		decide(&d, UM_ALLOW_MUST_CHANGE, UM_SAY_MUST_CHANGE, NULL,
+		       "password change required");
 	} else {
 		snprintf(d.reason, sizeof(d.reason), "service %s: %s", service,
 			 um_service_via_text(why, true, pretty, sizeof(pretty)));

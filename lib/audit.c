@@ -7,8 +7,8 @@ static const char sql_audit[] =
 	"INSERT INTO audit(at, actor, action, target_kind, target, user_id, detail)\n"
 	"VALUES (:at, :actor, :action, :kind, :target, :user_id, :detail)";
 
-int um_audit(struct um_store *s, const char *action, const char *target_kind,
-	     const char *target, int64_t user_id, const char *detail)
+int um_audit(struct um_store *s, const char *action, const char *target_kind, const char *target,
+	     int64_t user_id, const char *detail)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r = um_db_prepare(&s->db, sql_audit, &st);

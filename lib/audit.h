@@ -8,9 +8,8 @@
 /* Appends an audit record (inside the caller's transaction), by the
  * store's actor. user_id is the user the record is about (0 = none): their
  * name is blanked from it when they are deleted. Returns 0, -EIO, -ENOMEM. */
-int um_audit(struct um_store *s, const char *action, const char *target_kind,
-	     const char *target, int64_t user_id, const char *detail)
-	__attribute__((warn_unused_result));
+int um_audit(struct um_store *s, const char *action, const char *target_kind, const char *target,
+	     int64_t user_id, const char *detail) __attribute__((warn_unused_result));
 
 /* For a deleted user (inside the caller's transaction): blanks target and
  * detail of every record about user_id, and the target of the records

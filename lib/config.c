@@ -119,7 +119,8 @@ static int scan_file(FILE *f, const char *path, struct scan *sc)
 				       path, line, k);
 		lower(k);
 		if (key_line(sc, section, k))
-			return um_fail(-EINVAL, "%s:%u: key '%s' in [%s] is set twice (first on line %u)",
+			return um_fail(-EINVAL,
+				       "%s:%u: key '%s' in [%s] is set twice (first on line %u)",
 				       path, line, k, section, key_line(sc, section, k));
 		struct keypos *nv = realloc(sc->v, (sc->n + 1) * sizeof(*nv));
 		if (!nv)
@@ -147,9 +148,10 @@ static int check_trusted(const struct stat *st, const char *path)
 		return um_fail(-EACCES, "%s is owned by uid %u, not root; refusing to trust it",
 			       path, (unsigned)st->st_uid);
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return um_fail(-EACCES,
-			       "%s is writable by group or others (mode %04o); refusing to trust it",
-			       path, (unsigned)(st->st_mode & 07777));
+		return um_fail(
+			-EACCES,
+			"%s is writable by group or others (mode %04o); refusing to trust it", path,
+			(unsigned)(st->st_mode & 07777));
 	return 0;
 }
 
@@ -270,8 +272,8 @@ int um_config_defaults(struct um_config **ret)
 	c->user_private_groups = true;
 	c->default_group = strdup("users");
 	c->approval_required = false;
-	c->argon2_opslimit = 2;              /* crypto_pwhash_OPSLIMIT_INTERACTIVE */
-	c->argon2_memlimit = 64ull << 20;    /* crypto_pwhash_MEMLIMIT_INTERACTIVE */
+	c->argon2_opslimit = 2;		  /* crypto_pwhash_OPSLIMIT_INTERACTIVE */
+	c->argon2_memlimit = 64ull << 20; /* crypto_pwhash_MEMLIMIT_INTERACTIVE */
 	c->password_min_length = 8;
 	c->default_service_policy = UM_SERVICE_ALLOW;
 	c->token_ttl = 24 * 3600;
@@ -561,8 +563,9 @@ int um_config_load(const char *path, struct um_config **ret)
 		if (r == -ENOMEM)
 			break;
 		if (r < 0) {
-			r = um_fail(-EINVAL, "%s:%u: bad value '%s' for key '%s' in [%s]: expected %s",
-				    path, sc.v[i].line, v, k->key, k->section, k->expect);
+			r = um_fail(-EINVAL,
+				    "%s:%u: bad value '%s' for key '%s' in [%s]: expected %s", path,
+				    sc.v[i].line, v, k->key, k->section, k->expect);
 			break;
 		}
 	}

@@ -10,8 +10,8 @@ int64_t um_now(void)
 }
 
 static const char *const month_names[] = {
-	"January", "February", "March",     "April",   "May",      "June",
-	"July",    "August",   "September", "October", "November", "December",
+	"January", "February", "March",	    "April",   "May",	   "June",
+	"July",	   "August",   "September", "October", "November", "December",
 };
 
 static bool is_leap(int y)

@@ -9,8 +9,8 @@ int um_db_error(struct um_db *db, int rc, const char *what)
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return um_fail(-EBUSY, "cannot %s: the store is locked by another change; try again",
-			       what);
+		return um_fail(-EBUSY,
+			       "cannot %s: the store is locked by another change; try again", what);
 	case SQLITE_NOMEM:
 		return um_fail(-ENOMEM, "cannot %s: out of memory", what);
 	case SQLITE_READONLY:
@@ -21,8 +21,9 @@ int um_db_error(struct um_db *db, int rc, const char *what)
 	case SQLITE_NOTADB:
 	case SQLITE_SCHEMA:
 	case SQLITE_FORMAT:
-		return um_fail(-EBADMSG, "cannot %s: the store is damaged or not an umgmt store (%s)",
-			       what, msg);
+		return um_fail(-EBADMSG,
+			       "cannot %s: the store is damaged or not an umgmt store (%s)", what,
+			       msg);
 	case SQLITE_CANTOPEN:
 		return um_fail(-EIO, "cannot %s: cannot open the store (%s)", what, msg);
 	case SQLITE_CONSTRAINT:
@@ -53,9 +54,9 @@ int um_bind_text(sqlite3_stmt *st, const char *param, const char *v)
 	if (i < 0)
 		return i;
 	return (v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i)) ==
-			       SQLITE_OK ?
-		       0 :
-		       -ENOMEM;
+			       SQLITE_OK
+		       ? 0
+		       : -ENOMEM;
 }
 
 int um_bind_int(sqlite3_stmt *st, const char *param, int64_t v)
@@ -118,7 +119,9 @@ int um_db_begin_sync(struct um_db *db, bool durable)
 	if (!db->writable)
 		return um_fail(-EACCES, "the store was opened read-only");
 	if (durable == db->sync_relaxed) {
-		r = um_db_exec(db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+		r = um_db_exec(db,
+			       durable ? "PRAGMA synchronous = FULL"
+				       : "PRAGMA synchronous = NORMAL",
 			       "start a change");
 		if (r < 0)
 			return r;

@@ -19,8 +19,8 @@
 /* One connection and its transaction state. */
 struct um_db {
 	sqlite3 *h;
-	bool writable;     /* opened read-write: transactions allowed */
-	bool in_tx;        /* between um_db_begin() and commit/rollback */
+	bool writable;	   /* opened read-write: transactions allowed */
+	bool in_tx;	   /* between um_db_begin() and commit/rollback */
 	bool sync_relaxed; /* PRAGMA synchronous = NORMAL (um_db_begin_sync) */
 };
 

@@ -47,25 +47,24 @@
  * B-trees itself (lib/directory.c), so a snapshot of any other layout is
  * read through SQLite instead.
  */
-#define UM_DIRECTORY_SQL_PASSWD                                                          \
-	"CREATE TABLE passwd(uid INTEGER PRIMARY KEY, name TEXT NOT NULL,\n"            \
-	"  gid INTEGER NOT NULL, gecos TEXT NOT NULL, dir TEXT NOT NULL,\n"             \
+#define UM_DIRECTORY_SQL_PASSWD                                                                    \
+	"CREATE TABLE passwd(uid INTEGER PRIMARY KEY, name TEXT NOT NULL,\n"                       \
+	"  gid INTEGER NOT NULL, gecos TEXT NOT NULL, dir TEXT NOT NULL,\n"                        \
 	"  shell TEXT NOT NULL)"
-#define UM_DIRECTORY_SQL_PASSWD_BY_NAME                                                  \
+#define UM_DIRECTORY_SQL_PASSWD_BY_NAME                                                            \
 	"CREATE INDEX passwd_by_name ON passwd(name, gid, gecos, dir, shell)"
-#define UM_DIRECTORY_SQL_GRP                                                             \
-	"CREATE TABLE grp(gid INTEGER PRIMARY KEY, name TEXT NOT NULL,\n"               \
+#define UM_DIRECTORY_SQL_GRP                                                                       \
+	"CREATE TABLE grp(gid INTEGER PRIMARY KEY, name TEXT NOT NULL,\n"                          \
 	"  nmem INTEGER NOT NULL, members TEXT NOT NULL)"
 #define UM_DIRECTORY_SQL_GRP_BY_NAME "CREATE INDEX grp_by_name ON grp(name, nmem)"
-#define UM_DIRECTORY_SQL_USERGROUPS                                                      \
-	"CREATE TABLE usergroups(name TEXT PRIMARY KEY, gids BLOB NOT NULL)\n"          \
+#define UM_DIRECTORY_SQL_USERGROUPS                                                                \
+	"CREATE TABLE usergroups(name TEXT PRIMARY KEY, gids BLOB NOT NULL)\n"                     \
 	"  WITHOUT ROWID"
 
-#define UM_DIRECTORY_SCHEMA_SQL                                                          \
-	"PRAGMA application_id = 1970104164;\n"                                          \
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;\n"               \
-	UM_DIRECTORY_SQL_PASSWD ";\n" UM_DIRECTORY_SQL_PASSWD_BY_NAME ";\n"             \
-	UM_DIRECTORY_SQL_GRP ";\n" UM_DIRECTORY_SQL_GRP_BY_NAME ";\n"                   \
-	UM_DIRECTORY_SQL_USERGROUPS ";\n"
+#define UM_DIRECTORY_SCHEMA_SQL                                                                    \
+	"PRAGMA application_id = 1970104164;\n"                                                    \
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;\n" UM_DIRECTORY_SQL_PASSWD  \
+	";\n" UM_DIRECTORY_SQL_PASSWD_BY_NAME ";\n" UM_DIRECTORY_SQL_GRP                           \
+	";\n" UM_DIRECTORY_SQL_GRP_BY_NAME ";\n" UM_DIRECTORY_SQL_USERGROUPS ";\n"
 
 #endif

@@ -164,11 +164,11 @@ struct mapping {
 enum bt_root { BT_PASSWD, BT_PASSWD_BY_NAME, BT_GRP, BT_GRP_BY_NAME, BT_USERGROUPS, BT_N };
 
 static const char *const bt_object[BT_N][2] = {
-	[BT_PASSWD] = {"passwd", UM_DIRECTORY_SQL_PASSWD},
-	[BT_PASSWD_BY_NAME] = {"passwd_by_name", UM_DIRECTORY_SQL_PASSWD_BY_NAME},
-	[BT_GRP] = {"grp", UM_DIRECTORY_SQL_GRP},
-	[BT_GRP_BY_NAME] = {"grp_by_name", UM_DIRECTORY_SQL_GRP_BY_NAME},
-	[BT_USERGROUPS] = {"usergroups", UM_DIRECTORY_SQL_USERGROUPS},
+	[BT_PASSWD] = { "passwd", UM_DIRECTORY_SQL_PASSWD },
+	[BT_PASSWD_BY_NAME] = { "passwd_by_name", UM_DIRECTORY_SQL_PASSWD_BY_NAME },
+	[BT_GRP] = { "grp", UM_DIRECTORY_SQL_GRP },
+	[BT_GRP_BY_NAME] = { "grp_by_name", UM_DIRECTORY_SQL_GRP_BY_NAME },
+	[BT_USERGROUPS] = { "usergroups", UM_DIRECTORY_SQL_USERGROUPS },
 };
 
 struct bt {
@@ -183,7 +183,7 @@ struct bt {
 struct bt_page {
 	const uint8_t *p, *end; /* the page, end of its usable part */
 	const uint8_t *cellptr; /* the cell pointer array */
-	uint32_t right;         /* interior: the right-most child */
+	uint32_t right;		/* interior: the right-most child */
 	unsigned ncell;
 	uint8_t type; /* 2 interior index, 5 interior table, 10 leaf index, 13 leaf table */
 };
@@ -210,12 +210,11 @@ struct bt_scratch {
 	size_t cap;
 };
 
-
 /* In-order walk over a table B-tree's leaf cells (enumeration). */
 struct bt_cursor {
 	uint64_t pg[BT_MAX_DEPTH];
 	unsigned idx[BT_MAX_DEPTH];
-	int depth;       /* -1: at the end */
+	int depth;	 /* -1: at the end */
 	uint64_t visits; /* pages entered: a sound tree enters each once */
 };
 
@@ -224,8 +223,8 @@ struct conn {
 	struct mapping *map;
 	sqlite3_stmt *st[N_STMT];
 	sqlite3_blob *members; /* grp.members of the last group looked up */
-	int active;            /* the statement left on a row, or -1 */
-	bool fast;             /* lookups walk the B-trees (struct bt) */
+	int active;	       /* the statement left on a row, or -1 */
+	bool fast;	       /* lookups walk the B-trees (struct bt) */
 	struct bt bt;
 	struct bt_scratch scratch;
 	/* fast: the members of the last group looked up */
@@ -254,12 +253,12 @@ struct um_directory_iter {
 };
 
 static struct {
-	pthread_mutex_t lock;         /* current, error, checked, refs, verdicts */
-	pthread_mutex_t refresh_lock; /* one thread stats and maps at a time */
-	struct mapping *current;      /* written under lock, read atomically */
-	int error;                    /* why current is NULL */
-	bool checked;                 /* a check ever completed */
-	_Atomic int64_t next_check;   /* CLOCK_MONOTONIC_COARSE, ns */
+	pthread_mutex_t lock;		       /* current, error, checked, refs, verdicts */
+	pthread_mutex_t refresh_lock;	       /* one thread stats and maps at a time */
+	struct mapping *current;	       /* written under lock, read atomically */
+	int error;			       /* why current is NULL */
+	bool checked;			       /* a check ever completed */
+	_Atomic int64_t next_check;	       /* CLOCK_MONOTONIC_COARSE, ns */
 	struct um_directory slots[POOL_SLOTS]; /* cache-line aligned */
 } pool;
 
@@ -466,7 +465,7 @@ static int sqlite_to_um(sqlite3 *db, int rc, const char *what)
 		return -ENOMEM;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
-	case SQLITE_ERROR:  /* no such table/column: not our schema */
+	case SQLITE_ERROR: /* no such table/column: not our schema */
 	case SQLITE_FORMAT:
 	case SQLITE_CANTOPEN:
 	case SQLITE_MISMATCH:
@@ -644,7 +643,7 @@ static int bt_copy(const struct bt *b, const struct bt_payload *pl, uint64_t off
 
 static uint32_t serial_len(uint64_t t)
 {
-	static const uint8_t fixed[12] = {0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0};
+	static const uint8_t fixed[12] = { 0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0 };
 
 	return t < 12 ? fixed[t] : (uint32_t)((t - 12) / 2);
 }
@@ -665,7 +664,7 @@ static int bt_fields(const struct bt_payload *pl, struct bt_field *f, unsigned n
 		    t > 2ULL * INT32_MAX)
 			return bt_bad();
 		h += n;
-		f[i] = (struct bt_field){.type = t, .off = off, .len = serial_len(t)};
+		f[i] = (struct bt_field){ .type = t, .off = off, .len = serial_len(t) };
 		off += f[i].len;
 		if (off > pl->total)
 			return bt_bad();
@@ -706,7 +705,6 @@ static int bt_id(const struct bt *b, const struct bt_payload *pl, const struct b
 	*ret = (uint32_t)v;
 	return 0;
 }
-
 
 static int scratch_reserve(struct bt_scratch *s, size_t n)
 {
@@ -999,7 +997,7 @@ static int bt_user(struct conn *c, const struct bt_payload *pl, bool by_name, in
 		   struct um_dir_user *u)
 {
 	struct bt_field f[6];
-	const unsigned idx_by_name[4] = {0, 2, 3, 4}, idx_table[4] = {1, 3, 4, 5};
+	const unsigned idx_by_name[4] = { 0, 2, 3, 4 }, idx_table[4] = { 1, 3, 4, 5 };
 	const char *s[4];
 	size_t len[4];
 	int r;
@@ -1034,7 +1032,7 @@ static int bt_group(struct conn *c, const struct bt_payload *pl, int64_t rowid, 
 		    struct um_dir_group *g)
 {
 	struct bt_field f[4];
-	const unsigned idx[2] = {1, 3};
+	const unsigned idx[2] = { 1, 3 };
 	const char *s[2];
 	size_t len[2];
 	int r;
@@ -1119,8 +1117,8 @@ static int bt_user_gids(struct conn *c, const char *name, const uint8_t **ret, s
 static int conn_verify(struct conn *c)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'format'", -1,
-				    &st, NULL);
+	int rc = sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'format'", -1, &st,
+				    NULL);
 	if (rc != SQLITE_OK)
 		return sqlite_to_um(c->db, rc, "meta");
 	rc = sqlite3_step(st);
@@ -1173,8 +1171,7 @@ static int conn_new(struct mapping *m, struct conn **ret)
 	}
 
 	/* Not a snapshot we walk ourselves (format 1, or damaged): SQLite. */
-	rc = sqlite3_open_v2(":memory:", &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	rc = sqlite3_open_v2(":memory:", &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		r = sqlite_to_um(c->db, rc, "open");
 		goto fail;
@@ -1537,8 +1534,7 @@ int um_directory_user_by_uid(struct um_directory *d, uint32_t uid, struct um_dir
 	return fill_user(st, ret);
 }
 
-int um_directory_group_by_name(struct um_directory *d, const char *name,
-			       struct um_dir_group *ret)
+int um_directory_group_by_name(struct um_directory *d, const char *name, struct um_dir_group *ret)
 {
 	sqlite3_stmt *st;
 	int r;
@@ -1622,8 +1618,8 @@ int um_directory_iter_new(enum um_directory_kind kind, struct um_directory_iter 
 	r = conn_new(m, &it->conn);
 	mapping_unref(m);
 	if (r >= 0 && it->conn->fast)
-		bt_cursor_init(&it->cur, it->conn->bt.root[kind == UM_DIRECTORY_USERS ? BT_PASSWD
-										: BT_GRP]);
+		bt_cursor_init(&it->cur,
+			       it->conn->bt.root[kind == UM_DIRECTORY_USERS ? BT_PASSWD : BT_GRP]);
 	else if (r >= 0)
 		r = conn_stmt(it->conn, kind == UM_DIRECTORY_USERS ? ST_ALL_USERS : ST_ALL_GROUPS,
 			      &it->st);

@@ -37,8 +37,8 @@ int um_group_set_private_of(struct um_store *s, int64_t group_id, int64_t user_i
 	__attribute__((warn_unused_result));
 /* The row id of user_id's private group if it is still named name, else
  * 0. Returns 0, -EIO. */
-int um_group_private_named(struct um_store *s, int64_t user_id, const char *name,
-			   int64_t *ret_id) __attribute__((warn_unused_result));
+int um_group_private_named(struct um_store *s, int64_t user_id, const char *name, int64_t *ret_id)
+	__attribute__((warn_unused_result));
 /* Renames the group of row id group_id. Returns 0, -EEXIST, -EIO. */
 int um_group_rename_row(struct um_store *s, int64_t group_id, const char *name)
 	__attribute__((warn_unused_result));

@@ -183,9 +183,8 @@ static int cached(struct um_store *s, sqlite3_stmt **cache, sqlite3_stmt **own, 
 	return r;
 }
 
-static const char sql_insert[] =
-	"INSERT INTO groups(id, name, gid, description, created_at)\n"
-	"VALUES (:id, :name, :gid, :description, :now)";
+static const char sql_insert[] = "INSERT INTO groups(id, name, gid, description, created_at)\n"
+				 "VALUES (:id, :name, :gid, :description, :now)";
 
 int um_group_insert(struct um_store *s, sqlite3_stmt **cache, const struct um_group_row *row,
 		    int64_t *ret_id)
@@ -265,8 +264,7 @@ int um_group_member_insert(struct um_store *s, sqlite3_stmt **cache, int64_t gro
 }
 
 /* Runs sql with :id = id and, where it names it, :v = v. */
-static int exec_id(struct um_store *s, const char *sql, int64_t id, const char *v,
-		   const char *what)
+static int exec_id(struct um_store *s, const char *sql, int64_t id, const char *v, const char *what)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r = um_db_prepare(&s->db, sql, &st);
@@ -290,12 +288,11 @@ int um_group_set_private_of(struct um_store *s, int64_t group_id, int64_t user_i
 	return r < 0 ? r : um_db_exec_stmt(&s->db, st, "link the private group");
 }
 
-int um_group_private_named(struct um_store *s, int64_t user_id, const char *name,
-			   int64_t *ret_id)
+int um_group_private_named(struct um_store *s, int64_t user_id, const char *name, int64_t *ret_id)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = um_db_prepare(&s->db, "SELECT id FROM groups WHERE private_of = :id AND name = :name",
-			      &st);
+	int r = um_db_prepare(&s->db,
+			      "SELECT id FROM groups WHERE private_of = :id AND name = :name", &st);
 
 	if (r >= 0)
 		r = um_bind_int(st, ":id", user_id);
@@ -340,7 +337,8 @@ int um_group_add(struct um_store *s, const char *name, int64_t gid_in, const cha
 	if (r < 0)
 		return r;
 	if (gid_in != -1 && (gid_in < 0 || gid_in > 4294967294LL))
-		return um_fail(-EINVAL, "gid %lld is out of range (1-4294967294)", (long long)gid_in);
+		return um_fail(-EINVAL, "gid %lld is out of range (1-4294967294)",
+			       (long long)gid_in);
 	if (um_local_group_exists(name))
 		return um_fail(-EEXIST, "'%s' is a local group in %s", name, UM_GROUP_PATH);
 
@@ -403,9 +401,10 @@ int um_group_delete(struct um_store *s, const char *name)
 	if (r < 0)
 		return r;
 	if (user)
-		return um_fail(-EPERM,
-			       "group '%s' is the primary group of user '%s'; move or delete that user first",
-			       name, user);
+		return um_fail(
+			-EPERM,
+			"group '%s' is the primary group of user '%s'; move or delete that user first",
+			name, user);
 	r = exec_id(s, "DELETE FROM groups WHERE id = :id", id, NULL, "delete the group");
 	if (r >= 0)
 		r = um_audit(s, "group delete", "group", name, 0, "");
@@ -439,7 +438,8 @@ static int change_member(struct um_store *s, const char *group, const char *user
 		_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
 		r = um_db_prepare(&s->db,
-				  "DELETE FROM group_members WHERE group_id = :g AND user_id = :u", &st);
+				  "DELETE FROM group_members WHERE group_id = :g AND user_id = :u",
+				  &st);
 		if (r >= 0)
 			r = um_bind_int(st, ":g", gid);
 		if (r >= 0)
@@ -451,9 +451,11 @@ static int change_member(struct um_store *s, const char *group, const char *user
 		return r;
 	if (um_db_changes(&s->db) == 0)
 		return add ? um_fail(-EEXIST, "user '%s' is already a member of group '%s'", user,
-				     group) :
-			     um_fail(-ESRCH, "user '%s' is not a member of group '%s'", user, group);
-	r = um_audit(s, add ? "group add-member" : "group remove-member", "group", group, uid, user);
+				     group)
+			   : um_fail(-ESRCH, "user '%s' is not a member of group '%s'", user,
+				     group);
+	r = um_audit(s, add ? "group add-member" : "group remove-member", "group", group, uid,
+		     user);
 	if (r < 0)
 		return r;
 	return um_publish_commit(s);

@@ -48,8 +48,8 @@ static int id_conflict(struct um_store *s, enum um_id_kind kind, uint32_t id, bo
 	if (r < 0)
 		return r;
 	if (used)
-		return um_fail(-EEXIST, "%s %u is or was in use in umgmt; ids are never reused", name,
-			       id);
+		return um_fail(-EEXIST, "%s %u is or was in use in umgmt; ids are never reused",
+			       name, id);
 	owner = is_uid ? um_local_uid_owner(id) : um_local_gid_owner(id);
 	if (owner)
 		return um_fail(-EEXIST, "%s %u belongs to local %s '%s' in %s", name, id,
@@ -76,7 +76,8 @@ int um_id_check_given(struct um_store *s, enum um_id_kind kind, uint32_t id)
 	return conflict(s, kind, id, false);
 }
 
-static const char sql_mark_used[] = "INSERT OR IGNORE INTO used_ids(kind, num) VALUES (:kind, :num)";
+static const char sql_mark_used[] =
+	"INSERT OR IGNORE INTO used_ids(kind, num) VALUES (:kind, :num)";
 
 int um_id_mark_used(struct um_store *s, sqlite3_stmt **cache, enum um_id_kind kind, uint32_t id)
 {
@@ -115,9 +116,9 @@ static int next_candidate(struct um_store *s, enum um_id_kind kind, uint32_t min
 		r = um_db_step(&s->db, st, "allocate an id");
 	if (r < 0)
 		return r;
-	*ret = r == 0 || sqlite3_column_type(st, 0) == SQLITE_NULL ?
-		       min :
-		       (uint64_t)sqlite3_column_int64(st, 0) + 1;
+	*ret = r == 0 || sqlite3_column_type(st, 0) == SQLITE_NULL
+		       ? min
+		       : (uint64_t)sqlite3_column_int64(st, 0) + 1;
 	return 0;
 }
 

@@ -152,8 +152,10 @@ static int idmap_grow(struct idmap *m)
 
 	if (m->k && m->n * 2 < m->mask + 1)
 		return 0;
-	nm = (struct idmap){ .k = calloc(cap, sizeof(*nm.k)), .v = calloc(cap, sizeof(*nm.v)),
-			     .mask = cap - 1, .n = m->n };
+	nm = (struct idmap){ .k = calloc(cap, sizeof(*nm.k)),
+			     .v = calloc(cap, sizeof(*nm.v)),
+			     .mask = cap - 1,
+			     .n = m->n };
 	if (!nm.k || !nm.v) {
 		idmap_free(&nm);
 		return -ENOMEM;
@@ -217,7 +219,9 @@ static int read_whole(const char *path, char **ret, size_t *ret_len)
 	ssize_t n;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return um_fail(errno == ENOENT ? -ENOENT : errno == EACCES ? -EACCES : -EIO,
+		return um_fail(errno == ENOENT	 ? -ENOENT
+			       : errno == EACCES ? -EACCES
+						 : -EIO,
 			       "cannot read %s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return um_fail(-EINVAL, "%s is a directory", path);
@@ -446,8 +450,6 @@ static int load_local(const char *path, char **ret_data, struct strmap *names, s
 	return 0;
 }
 
-
-
 /* The line where entry idx of the passwd (is_user) or group file is. */
 static size_t line_of(const struct importer *im, bool is_user, int64_t idx)
 {
@@ -483,7 +485,8 @@ static int check_id(struct importer *im, const char *path, size_t line, bool is_
 	if (idmap_get(local, (uint32_t)id, &v))
 		return line_fail(-EEXIST, path, line, "%s %llu belongs to local %s '%s' in %s",
 				 kind, (unsigned long long)id, is_user ? "user" : "group",
-				 (const char *)(intptr_t)v, is_user ? UM_PASSWD_PATH : UM_GROUP_PATH);
+				 (const char *)(intptr_t)v,
+				 is_user ? UM_PASSWD_PATH : UM_GROUP_PATH);
 	r = store_find(im, Q_ID_USED, kind, NULL, (int64_t)id, NULL);
 	if (r < 0)
 		return r;
@@ -557,14 +560,16 @@ static int parse_passwd(struct importer *im)
 			return line_fail(-EINVAL, path, l.no, "the line contains a NUL byte");
 		n = split(line, f, 7);
 		if (n != 7)
-			return line_fail(-EINVAL, path, l.no,
-					 "a passwd line has 7 fields separated by ':', this one has %s%d",
-					 n > 7 ? "more than " : "", n > 7 ? 7 : n);
+			return line_fail(
+				-EINVAL, path, l.no,
+				"a passwd line has 7 fields separated by ':', this one has %s%d",
+				n > 7 ? "more than " : "", n > 7 ? 7 : n);
 		if (grow((void **)&im->users, im->n_users, &cap, sizeof(*im->users)) < 0)
 			return -ENOMEM;
 		u = &im->users[im->n_users];
-		*u = (struct imp_user){ .name = f[0], .gecos = f[4], .home = f[5], .shell = f[6],
-					.line = l.no };
+		*u = (struct imp_user){
+			.name = f[0], .gecos = f[4], .home = f[5], .shell = f[6], .line = l.no
+		};
 		r = check_name_new(im, path, l.no, true, u->name, (int64_t)im->n_users);
 		if (r < 0)
 			return r;
@@ -574,8 +579,8 @@ static int parse_passwd(struct importer *im)
 		/* The primary group is resolved once the groups are known. */
 		if (um_parse_u64(f[3], 0, UID_MAX_GIVEN, &gid) < 0)
 			return line_fail(-EINVAL, path, l.no,
-					 "gid '%s' is not a decimal number between 0 and %llu", f[3],
-					 UID_MAX_GIVEN);
+					 "gid '%s' is not a decimal number between 0 and %llu",
+					 f[3], UID_MAX_GIVEN);
 		u->gid = (uint32_t)gid;
 		/* The full name is the first GECOS subfield. */
 		comma = strchr(u->gecos, ',');
@@ -605,9 +610,10 @@ static int parse_group(struct importer *im)
 			return line_fail(-EINVAL, path, l.no, "the line contains a NUL byte");
 		n = split(line, f, 4);
 		if (n != 4)
-			return line_fail(-EINVAL, path, l.no,
-					 "a group line has 4 fields separated by ':', this one has %s%d",
-					 n > 4 ? "more than " : "", n > 4 ? 4 : n);
+			return line_fail(
+				-EINVAL, path, l.no,
+				"a group line has 4 fields separated by ':', this one has %s%d",
+				n > 4 ? "more than " : "", n > 4 ? 4 : n);
 		if (grow((void **)&im->groups, im->n_groups, &cap, sizeof(*im->groups)) < 0)
 			return -ENOMEM;
 		g = &im->groups[im->n_groups];
@@ -764,7 +770,8 @@ static int insert_all(struct importer *im, struct um_import_result *res)
 		for (size_t k = 0; k < n && r >= 0; k++) {
 			if (k > 0 && mem[k] == mem[k - 1])
 				continue;
-			r = um_group_member_insert(im->s, &m, im->first_group_id + (int64_t)i, mem[k]);
+			r = um_group_member_insert(im->s, &m, im->first_group_id + (int64_t)i,
+						   mem[k]);
 			res->members++;
 		}
 	}
@@ -819,7 +826,8 @@ static int schema_defer(struct importer *im)
 		r = um_db_prepare(&im->s->db, sql_deferred, &st);
 	if (r < 0)
 		return r;
-	if ((r = um_bind_int(st, ":rebuild_index", im->gdata && memberships_in_file(im) >= have)) < 0)
+	if ((r = um_bind_int(st, ":rebuild_index", im->gdata && memberships_in_file(im) >= have)) <
+	    0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		_cleanup_free_ char *drop =
@@ -864,7 +872,8 @@ int um_import(struct um_store *s, const char *passwd_path, const char *group_pat
 	int r;
 
 	if (!passwd_path && !group_path)
-		return um_fail(-EINVAL, "nothing to import: give a passwd file, a group file or both");
+		return um_fail(-EINVAL,
+			       "nothing to import: give a passwd file, a group file or both");
 	if (passwd_path && (r = read_whole(passwd_path, &im.pdata, &im.plen)) < 0)
 		goto out;
 	if (group_path && (r = read_whole(group_path, &im.gdata, &im.glen)) < 0)

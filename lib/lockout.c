@@ -15,9 +15,8 @@
 #include "umgmt/login.h"
 #include "umgmt/sentence.h"
 
-static const char sql_failures[] =
-	"SELECT count(*), ifnull(max(at), 0) FROM login_failures\n"
-	"WHERE user_id = :id AND at > :since";
+static const char sql_failures[] = "SELECT count(*), ifnull(max(at), 0) FROM login_failures\n"
+				   "WHERE user_id = :id AND at > :since";
 
 int um_lockout_status(struct um_store *s, int64_t user_id, time_t now,
 		      struct um_lockout_status *ret)
@@ -71,8 +70,8 @@ int um_lockout_record_failure(struct um_store *s, int64_t user_id, const char *s
 	if (r < 0)
 		return r;
 	UM_TX_GUARD(&s->db);
-	keep = c->lockout_fail_interval > c->lockout_unlock_time ? c->lockout_fail_interval :
-								     c->lockout_unlock_time;
+	keep = c->lockout_fail_interval > c->lockout_unlock_time ? c->lockout_fail_interval
+								 : c->lockout_unlock_time;
 	r = um_db_prepare(&s->db, sql_prune, &st);
 	if (r >= 0)
 		r = um_bind_int(st, ":id", user_id);

@@ -82,7 +82,7 @@ struct namevec {
 	struct namelen {
 		const char *s; /* owned */
 		size_t n;
-	} *v;
+	} * v;
 	size_t n, cap, bytes;
 };
 
@@ -286,12 +286,11 @@ static const char snap_grp[] =
 	"  FROM main.groups g\n"
 	"  LEFT JOIN main.group_members m ON m.group_id = g.id\n"
 	"  WHERE {GROUPS} GROUP BY g.gid ORDER BY g.gid";
-static const char snap_usergroups[] =
-	"INSERT INTO snap.usergroups(name, gids)\n"
-	"  SELECT u.name, um_pack_gids(g.gid) FROM main.users u\n"
-	"  CROSS JOIN main.group_members m ON m.user_id = u.id\n"
-	"  JOIN main.groups g ON g.id = m.group_id\n"
-	"  WHERE {USERS} GROUP BY u.name ORDER BY u.name";
+static const char snap_usergroups[] = "INSERT INTO snap.usergroups(name, gids)\n"
+				      "  SELECT u.name, um_pack_gids(g.gid) FROM main.users u\n"
+				      "  CROSS JOIN main.group_members m ON m.user_id = u.id\n"
+				      "  JOIN main.groups g ON g.id = m.group_id\n"
+				      "  WHERE {USERS} GROUP BY u.name ORDER BY u.name";
 /* meta: generation and publication time; 'format' is written once by the
  * full build (a patch starts from a file of the same schema). */
 static const char snap_meta[] =
@@ -315,8 +314,8 @@ static char *content_sql(const char *tmpl, const char *users, const char *groups
 }
 
 /* Runs the content statement tmpl with the given filters. */
-static int run_content(struct um_store *s, const char *tmpl, const char *users,
-		       const char *groups, const char *what)
+static int run_content(struct um_store *s, const char *tmpl, const char *users, const char *groups,
+		       const char *what)
 {
 	_cleanup_free_ char *sql = content_sql(tmpl, users, groups);
 
@@ -504,12 +503,13 @@ out:
 	if (!ok)
 		return false;
 	/* A first look at the log; the publishing transaction checks again. */
-	if (um_db_prepare(&s->db,
-			  "SELECT (SELECT value FROM meta WHERE key = 'log_trimmed_upto') <= :gen\n"
-			  "  AND (SELECT value FROM meta WHERE key = 'generation') >= :gen\n"
-			  "  AND (SELECT count(*) FROM (SELECT 1 FROM dir_changes WHERE gen > :gen\n"
-			  "    LIMIT " UM_STR(PATCH_MAX_KEYS) " + 1)) <= " UM_STR(PATCH_MAX_KEYS),
-			  &st) < 0) {
+	if (um_db_prepare(
+		    &s->db,
+		    "SELECT (SELECT value FROM meta WHERE key = 'log_trimmed_upto') <= :gen\n"
+		    "  AND (SELECT value FROM meta WHERE key = 'generation') >= :gen\n"
+		    "  AND (SELECT count(*) FROM (SELECT 1 FROM dir_changes WHERE gen > :gen\n"
+		    "    LIMIT " UM_STR(PATCH_MAX_KEYS) " + 1)) <= " UM_STR(PATCH_MAX_KEYS),
+		    &st) < 0) {
 		um_error_forget(0);
 		return false;
 	}
@@ -576,12 +576,13 @@ static int fill(struct um_store *s, const char *tmp, bool patch, int64_t *ret_ge
 	/* A bigger page cache for this statement's indexes (the default 2 MiB
 	 * makes the build spill and re-read pages): 64 MiB at most, taken
 	 * only as pages are used, and given back below. */
-	r = um_db_exec(&s->db, "PRAGMA snap.journal_mode = OFF; PRAGMA snap.synchronous = OFF;"
+	r = um_db_exec(&s->db,
+		       "PRAGMA snap.journal_mode = OFF; PRAGMA snap.synchronous = OFF;"
 		       " PRAGMA snap.cache_size = -65536; PRAGMA main.cache_size = -65536;"
 		       " PRAGMA main.mmap_size = 4294967296",
 		       "prepare the new snapshot");
-	if (r >= 0 && sqlite3_create_function(s->db.h, "um_user_name", 1, SQLITE_UTF8, &nm, user_name,
-					      NULL, NULL) != SQLITE_OK)
+	if (r >= 0 && sqlite3_create_function(s->db.h, "um_user_name", 1, SQLITE_UTF8, &nm,
+					      user_name, NULL, NULL) != SQLITE_OK)
 		r = um_db_error(&s->db, sqlite3_errcode(s->db.h), "publish");
 	if (r >= 0)
 		r = um_db_exec(&s->db, "BEGIN", "start publishing");
@@ -595,8 +596,9 @@ static int fill(struct um_store *s, const char *tmp, bool patch, int64_t *ret_ge
 			r = r < 0 ? r : 1;
 		}
 		if (r > 0) {
-			*ret_gen = db_int(s->db.h, "SELECT value FROM snap.meta WHERE key = 'generation'",
-					  0);
+			*ret_gen =
+				db_int(s->db.h,
+				       "SELECT value FROM snap.meta WHERE key = 'generation'", 0);
 			r = um_db_exec(&s->db, "COMMIT", "finish the new snapshot");
 			r = r < 0 ? r : 1;
 		}
@@ -606,8 +608,8 @@ static int fill(struct um_store *s, const char *tmp, bool patch, int64_t *ret_ge
 	/* DETACH even on failure: the truth's connection must stay clean. */
 	if (sqlite3_exec(s->db.h, "DETACH DATABASE snap", NULL, NULL, NULL) != SQLITE_OK && r >= 0)
 		r = um_db_error(&s->db, sqlite3_errcode(s->db.h), "detach the new snapshot");
-	sqlite3_exec(s->db.h, "PRAGMA main.cache_size = -2000; PRAGMA main.mmap_size = 0", NULL, NULL,
-		     NULL);
+	sqlite3_exec(s->db.h, "PRAGMA main.cache_size = -2000; PRAGMA main.mmap_size = 0", NULL,
+		     NULL, NULL);
 	/* nm dies here: so does the function that points to it */
 	sqlite3_create_function(s->db.h, "um_user_name", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
 	names_done(&nm);
@@ -626,13 +628,15 @@ static void trim_log(struct um_store *s, int64_t gen)
 		return;
 	sqlite3_busy_timeout(s->db.h, 0);
 	if (sqlite3_exec(s->db.h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-		ok = um_db_prepare(&s->db, "DELETE FROM dir_changes WHERE gen <= :gen", &del) >= 0 &&
+		ok = um_db_prepare(&s->db, "DELETE FROM dir_changes WHERE gen <= :gen", &del) >=
+			     0 &&
 		     um_db_prepare(&s->db,
 				   "UPDATE meta SET value = max(value, :gen)\n"
 				   "WHERE key = 'log_trimmed_upto'",
 				   &mark) >= 0;
-		ok = ok && um_bind_int(del, ":gen", gen) >= 0 && um_bind_int(mark, ":gen", gen) >= 0 &&
-		     sqlite3_step(del) == SQLITE_DONE && sqlite3_step(mark) == SQLITE_DONE;
+		ok = ok && um_bind_int(del, ":gen", gen) >= 0 &&
+		     um_bind_int(mark, ":gen", gen) >= 0 && sqlite3_step(del) == SQLITE_DONE &&
+		     sqlite3_step(mark) == SQLITE_DONE;
 		sqlite3_exec(s->db.h, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 		if (sqlite3_get_autocommit(s->db.h) == 0)
 			sqlite3_exec(s->db.h, "ROLLBACK", NULL, NULL, NULL);
@@ -668,8 +672,8 @@ int um_publish(struct um_store *s)
 				    NULL, NULL, pack_step, pack_final);
 	if (r == SQLITE_OK)
 		r = sqlite3_create_function(s->db.h, "um_join_names", 1,
-					    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL, join_step,
-					    join_final);
+					    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+					    join_step, join_final);
 	if (r != SQLITE_OK)
 		return um_db_error(&s->db, r, "publish");
 
@@ -734,9 +738,10 @@ int um_publish_commit(struct um_store *s)
 		return r;
 	r = um_publish(s);
 	if (r < 0)
-		return um_fail(r,
-			       "the change was saved, but the directory snapshot could not be published (%s); 'umctl status' publishes it again",
-			       um_error_text(r));
+		return um_fail(
+			r,
+			"the change was saved, but the directory snapshot could not be published (%s); 'umctl status' publishes it again",
+			um_error_text(r));
 	return 0;
 }
 
@@ -782,9 +787,10 @@ int um_publish_generations(struct um_store *s, uint64_t *ret_truth, uint64_t *re
 
 int um_publish_log_reset(struct um_store *s)
 {
-	return um_db_exec(&s->db,
-			  "DELETE FROM dir_changes;\n"
-			  "UPDATE meta SET value = (SELECT value + 1 FROM meta WHERE key = 'generation')\n"
-			  "WHERE key = 'log_trimmed_upto'",
-			  "reset the snapshot's change log");
+	return um_db_exec(
+		&s->db,
+		"DELETE FROM dir_changes;\n"
+		"UPDATE meta SET value = (SELECT value + 1 FROM meta WHERE key = 'generation')\n"
+		"WHERE key = 'log_trimmed_upto'",
+		"reset the snapshot's change log");
 }

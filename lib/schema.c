@@ -212,63 +212,70 @@ static const char schema_v2[] =
  * last login logs nothing. lib/import.c drops them (they are named
  * dir_changes_*) for its one transaction.
  */
-#define DIRTY(kind, num)                                                                 \
-	"  INSERT OR IGNORE INTO dir_changes(gen, kind, num)\n"                          \
+/* clang-format off: SQL laid out as SQL */
+#define DIRTY(kind, num)                                                                           \
+	"  INSERT OR IGNORE INTO dir_changes(gen, kind, num)\n"                                    \
 	"    SELECT value + 1, '" kind "', " num " FROM meta WHERE key = 'generation';\n"
-#define DIRTY_SELECT(kind, num, from)                                                    \
-	"  INSERT OR IGNORE INTO dir_changes(gen, kind, num)\n"                          \
-	"    SELECT (SELECT value + 1 FROM meta WHERE key = 'generation'), '" kind "', "    \
-	num " " from ";\n"
+#define DIRTY_SELECT(kind, num, from)                                                              \
+	"  INSERT OR IGNORE INTO dir_changes(gen, kind, num)\n"                                    \
+	"    SELECT (SELECT value + 1 FROM meta WHERE key = 'generation'), '" kind "', " num       \
+	" " from ";\n"
 static const char change_log_sql[] =
-	"CREATE TEMP TRIGGER dir_changes_user_insert AFTER INSERT ON users BEGIN\n"
-	DIRTY("user", "new.uid")
-	"END;\n"
-	"CREATE TEMP TRIGGER dir_changes_user_update\n"
-	"  AFTER UPDATE OF name, uid, gid, full_name, home, shell ON users\n"
-	"  WHEN old.name IS NOT new.name OR old.uid IS NOT new.uid OR old.gid IS NOT new.gid\n"
-	"    OR old.full_name IS NOT new.full_name OR old.home IS NOT new.home\n"
-	"    OR old.shell IS NOT new.shell\n"
-	"BEGIN\n"
-	DIRTY("user", "old.uid")
-	DIRTY("user", "new.uid")
-	DIRTY_SELECT("group", "g.gid", "FROM group_members m JOIN groups g ON g.id = m.group_id\n"
-		     "    WHERE m.user_id = new.id AND old.name IS NOT new.name")
-	"END;\n"
-	"CREATE TEMP TRIGGER dir_changes_user_delete BEFORE DELETE ON users BEGIN\n"
-	DIRTY("user", "old.uid")
-	DIRTY_SELECT("group", "g.gid", "FROM group_members m JOIN groups g ON g.id = m.group_id\n"
-		     "    WHERE m.user_id = old.id")
-	"END;\n"
-	"CREATE TEMP TRIGGER dir_changes_group_insert AFTER INSERT ON groups BEGIN\n"
-	DIRTY("group", "new.gid")
-	"END;\n"
-	"CREATE TEMP TRIGGER dir_changes_group_update AFTER UPDATE OF name, gid ON groups\n"
-	"  WHEN old.name IS NOT new.name OR old.gid IS NOT new.gid\n"
-	"BEGIN\n"
-	DIRTY("group", "old.gid")
-	DIRTY("group", "new.gid")
-	DIRTY_SELECT("user", "u.uid", "FROM group_members m JOIN users u ON u.id = m.user_id\n"
-		     "    WHERE m.group_id = new.id AND old.gid IS NOT new.gid")
-	"END;\n"
-	"CREATE TEMP TRIGGER dir_changes_group_delete BEFORE DELETE ON groups BEGIN\n"
-	DIRTY("group", "old.gid")
-	DIRTY_SELECT("user", "u.uid", "FROM group_members m JOIN users u ON u.id = m.user_id\n"
-		     "    WHERE m.group_id = old.id")
-	"END;\n"
-	"CREATE TEMP TRIGGER dir_changes_member_insert AFTER INSERT ON group_members BEGIN\n"
-	DIRTY_SELECT("group", "gid", "FROM groups WHERE id = new.group_id")
-	DIRTY_SELECT("user", "uid", "FROM users WHERE id = new.user_id")
-	"END;\n"
-	"CREATE TEMP TRIGGER dir_changes_member_update AFTER UPDATE ON group_members BEGIN\n"
-	DIRTY_SELECT("group", "gid", "FROM groups WHERE id IN (old.group_id, new.group_id)")
-	DIRTY_SELECT("user", "uid", "FROM users WHERE id IN (old.user_id, new.user_id)")
-	"END;\n"
-	"CREATE TEMP TRIGGER dir_changes_member_delete AFTER DELETE ON group_members BEGIN\n"
-	DIRTY_SELECT("group", "gid", "FROM groups WHERE id = old.group_id")
-	DIRTY_SELECT("user", "uid", "FROM users WHERE id = old.user_id")
-	"END;\n";
+	"CREATE TEMP TRIGGER dir_changes_user_insert AFTER INSERT ON users BEGIN\n" DIRTY(
+		"user", "new.uid") "END;\n"
+				   "CREATE TEMP TRIGGER dir_changes_user_update\n"
+				   "  AFTER UPDATE OF name, uid, gid, full_name, home, shell ON users\n"
+				   "  WHEN old.name IS NOT new.name OR old.uid IS NOT new.uid OR old.gid IS NOT new.gid\n"
+				   "    OR old.full_name IS NOT new.full_name OR old.home IS NOT new.home\n"
+				   "    OR old.shell IS NOT new.shell\n"
+				   "BEGIN\n" DIRTY("user", "old.uid")
+					   DIRTY(
+						   "user", "new.uid") DIRTY_SELECT("group", "g.gid",
+										   "FROM group_members m JOIN groups g ON g.id = m.group_id\n"
+										   "    WHERE m.user_id = new.id AND old.name IS NOT new.name") "END;\n"
+																		"CREATE TEMP TRIGGER dir_changes_user_delete BEFORE DELETE ON users BEGIN\n" DIRTY("user", "old.uid") DIRTY_SELECT("group",
+																																   "g.gid",
+																																   "FROM group_members m JOIN groups g ON g.id = m.group_id\n"
+																																   "    WHERE m.user_id = old.id") "END;\n"
+																																				   "CREATE TEMP TRIGGER dir_changes_group_insert AFTER INSERT ON groups BEGIN\n" DIRTY("group",
+																																														       "new.gid") "END;\n"
+																																																  "CREATE TEMP TRIGGER dir_changes_group_update AFTER UPDATE OF name, gid ON groups\n"
+																																																  "  WHEN old.name IS NOT new.name OR old.gid IS NOT new.gid\n"
+																																																  "BEGIN\n" DIRTY(
+																																																	  "group",
+																																																	  "old.gid")
+																																																	  DIRTY(
+																																																		  "group",
+																																																		  "new.gid") DIRTY_SELECT("user",
+																																																					  "u.uid",
+																																																					  "FROM group_members m JOIN users u ON u.id = m.user_id\n"
+																																																					  "    WHERE m.group_id = new.id AND old.gid IS NOT new.gid") "END;\n"
+																																																												      "CREATE TEMP TRIGGER dir_changes_group_delete BEFORE DELETE ON groups BEGIN\n" DIRTY("group", "old.gid") DIRTY_SELECT(
+																																																													      "user",
+																																																													      "u.uid",
+																																																													      "FROM group_members m JOIN users u ON u.id = m.user_id\n"
+																																																													      "    WHERE m.group_id = old.id") "END;\n"
+																																																																	       "CREATE TEMP TRIGGER dir_changes_member_insert AFTER INSERT ON group_members BEGIN\n" DIRTY_SELECT("group",
+																																																																														  "gid",
+																																																																														  "FROM groups WHERE id = new.group_id")
+																																																																		       DIRTY_SELECT(
+																																																																			       "user", "uid", "FROM users WHERE id = new.user_id") "END;\n"
+																																																																										   "CREATE TEMP TRIGGER dir_changes_member_update AFTER UPDATE ON group_members BEGIN\n" DIRTY_SELECT(
+																																																																											   "group",
+																																																																											   "gid",
+																																																																											   "FROM groups WHERE id IN (old.group_id, new.group_id)")
+																																																																											   DIRTY_SELECT("user",
+																																																																													"uid", "FROM users WHERE id IN (old.user_id, new.user_id)") "END;\n"
+																																																																																				    "CREATE TEMP TRIGGER dir_changes_member_delete AFTER DELETE ON group_members BEGIN\n" DIRTY_SELECT(
+																																																																																					    "group",
+																																																																																					    "gid", "FROM groups WHERE id = old.group_id")
+																																																																																					    DIRTY_SELECT(
+																																																																																						    "user",
+																																																																																						    "uid",
+																																																																																						    "FROM users WHERE id = old.user_id") "END;\n";
 #undef DIRTY
 #undef DIRTY_SELECT
+/* clang-format on */
 
 static const char change_log_drop_sql[] =
 	"DROP TRIGGER temp.dir_changes_user_insert; DROP TRIGGER temp.dir_changes_user_update;\n"
@@ -313,8 +320,7 @@ static const char *const migrations[] = {
 	schema_v3, /* 2 -> 3 */
 };
 
-_Static_assert(UM_ELEMENTSOF(migrations) == UM_SCHEMA_VERSION,
-	       "one migration per schema version");
+_Static_assert(UM_ELEMENTSOF(migrations) == UM_SCHEMA_VERSION, "one migration per schema version");
 
 int um_schema_migrate(struct um_db *db, int from_version)
 {

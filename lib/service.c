@@ -79,8 +79,7 @@ static const char sql_service_add[] =
 	"INSERT INTO services(name, restricted, description, created_at)\n"
 	"VALUES (:name, :restricted, :description, :now)";
 
-int um_service_add(struct um_store *s, const char *name, bool restricted,
-		   const char *description)
+int um_service_add(struct um_store *s, const char *name, bool restricted, const char *description)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int64_t id;
@@ -194,8 +193,7 @@ static const char sql_has_group_grant[] =
 	"SELECT 1 FROM service_grants WHERE service_id = :sid AND group_id = :gid";
 
 /* Resolves the grantee to a row id. */
-static int grantee_id(struct um_store *s, enum um_grantee kind, const char *grantee,
-		      int64_t *ret)
+static int grantee_id(struct um_store *s, enum um_grantee kind, const char *grantee, int64_t *ret)
 {
 	int r;
 
@@ -250,8 +248,8 @@ static int change_grant(struct um_store *s, const char *service, enum um_grantee
 	sqlite3_finalize(st);
 	st = NULL;
 	r = um_db_prepare(&s->db,
-			  grant ? (user ? sql_grant_user : sql_grant_group) :
-				  (user ? sql_revoke_user : sql_revoke_group),
+			  grant ? (user ? sql_grant_user : sql_grant_group)
+				: (user ? sql_revoke_user : sql_revoke_group),
 			  &st);
 	if (r < 0)
 		return r;
@@ -347,8 +345,9 @@ int um_service_get(struct um_store *s, const char *name, struct um_service **ret
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = um_db_prepare(&s->db, "SELECT id, name, restricted, description FROM services\n"
-			     "WHERE name = :name",
+	r = um_db_prepare(&s->db,
+			  "SELECT id, name, restricted, description FROM services\n"
+			  "WHERE name = :name",
 			  &st);
 	if (r < 0)
 		return r;
@@ -369,8 +368,9 @@ int um_service_list(struct um_store *s, struct um_service ***ret, size_t *ret_n)
 	size_t n = 0;
 	int r, rc;
 
-	r = um_db_prepare(&s->db, "SELECT id, name, restricted, description FROM services\n"
-			     "ORDER BY name",
+	r = um_db_prepare(&s->db,
+			  "SELECT id, name, restricted, description FROM services\n"
+			  "ORDER BY name",
 			  &st);
 	if (r < 0)
 		return r;
@@ -500,8 +500,8 @@ void um_service_access_free(struct um_service_access *v, size_t n)
 	free(v);
 }
 
-static int access_push(struct um_service_access **v, size_t *n, const char *service,
-		       bool allowed, const char *via)
+static int access_push(struct um_service_access **v, size_t *n, const char *service, bool allowed,
+		       const char *via)
 {
 	struct um_service_access *nv = realloc(*v, (*n + 1) * sizeof(*nv));
 
@@ -534,7 +534,8 @@ int um_service_access(struct um_store *s, int64_t user_id, struct um_service_acc
 		r = reach_record(s, user_id, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
 				 via, sizeof(via));
 		if (r == 1)
-			r = access_push(&v, &n, (const char *)sqlite3_column_text(st, 2), true, via);
+			r = access_push(&v, &n, (const char *)sqlite3_column_text(st, 2), true,
+					via);
 		if (r < 0)
 			goto fail;
 	}

@@ -24,10 +24,12 @@ static int check_truth_file(const char *path)
 
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
-			return um_fail(-ENOENT, "there is no store at %s; create one with 'umctl init'",
+			return um_fail(-ENOENT,
+				       "there is no store at %s; create one with 'umctl init'",
 				       path);
 		if (errno == EACCES)
-			return um_fail(-EACCES, "%s: permission denied (umctl must run as root)", path);
+			return um_fail(-EACCES, "%s: permission denied (umctl must run as root)",
+				       path);
 		return um_fail(-EIO, "%s: %s", path, strerror(errno));
 	}
 	if (!S_ISREG(st.st_mode))
@@ -105,8 +107,8 @@ static int store_new(const struct um_config *cfg, int flags, struct um_store **r
 static int login_authorizer(void *data _unused_, int action, const char *a1, const char *a2,
 			    const char *db, const char *trigger _unused_)
 {
-	static const char *const user_columns[] = { "name", "uid", "gid", "full_name", "home",
-						    "shell" };
+	static const char *const user_columns[] = { "name",	 "uid",	 "gid",
+						    "full_name", "home", "shell" };
 
 	if (!a1 || (db && strcmp(db, "main")))
 		return SQLITE_OK;
@@ -218,7 +220,8 @@ int um_store_init(const struct um_config *cfg)
 		/* Whatever the umask: every user's NSS lookups must reach the
 		 * snapshot inside. */
 		if (chmod(cfg->store_dir, 0755) < 0)
-			return um_fail(-EIO, "cannot chmod %s: %s", cfg->store_dir, strerror(errno));
+			return um_fail(-EIO, "cannot chmod %s: %s", cfg->store_dir,
+				       strerror(errno));
 	} else if (errno != EEXIST) {
 		return um_fail(errno == EACCES ? -EACCES : -EIO, "cannot create %s: %s",
 			       cfg->store_dir, strerror(errno));
@@ -285,16 +288,18 @@ int um_store_open(const struct um_config *cfg, int flags, struct um_store **ret)
 	if (r < 0)
 		return r;
 	if (v > UM_SCHEMA_VERSION)
-		return um_fail(-EBADMSG,
-			       "the store at %s has schema version %d, newer than this umgmt (%d); upgrade umgmt",
-			       s->truth_path, v, UM_SCHEMA_VERSION);
+		return um_fail(
+			-EBADMSG,
+			"the store at %s has schema version %d, newer than this umgmt (%d); upgrade umgmt",
+			s->truth_path, v, UM_SCHEMA_VERSION);
 	if (v == 0)
 		return um_fail(-EBADMSG, "%s is not an umgmt store (no schema)", s->truth_path);
 	if (v < UM_SCHEMA_VERSION) {
 		if (!(flags & UM_STORE_WRITE))
-			return um_fail(-EBADMSG,
-				       "the store has schema version %d and needs migrating to %d; run a umctl command that changes something, as root",
-				       v, UM_SCHEMA_VERSION);
+			return um_fail(
+				-EBADMSG,
+				"the store has schema version %d and needs migrating to %d; run a umctl command that changes something, as root",
+				v, UM_SCHEMA_VERSION);
 		r = um_db_begin(&s->db);
 		if (r < 0)
 			return r;

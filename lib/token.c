@@ -176,7 +176,8 @@ int um_token_check(struct um_store *s, int64_t user_id, const char *candidate)
 	if (r >= 0)
 		r = um_db_step(&s->db, st, "read the tokens");
 	if (r == 0)
-		return um_fail(-EACCES, "that is not a valid token (wrong, used, expired or revoked)");
+		return um_fail(-EACCES,
+			       "that is not a valid token (wrong, used, expired or revoked)");
 	return r < 0 ? r : 0;
 }
 
@@ -262,14 +263,13 @@ void um_token_list_free(struct um_token_info *v, size_t n)
 	free(v);
 }
 
-static const char sql_tokens[] =
-	"SELECT t.id, u.name, t.purpose, t.created_at, t.expires_at,\n"
-	"  CASE WHEN t.used_at IS NOT NULL THEN 'used'\n"
-	"       WHEN t.revoked_at IS NOT NULL THEN 'revoked'\n"
-	"       WHEN t.expires_at <= :now THEN 'expired'\n"
-	"       ELSE 'valid' END\n"
-	"FROM tokens t JOIN users u ON u.id = t.user_id\n"
-	"ORDER BY t.created_at DESC, t.id DESC";
+static const char sql_tokens[] = "SELECT t.id, u.name, t.purpose, t.created_at, t.expires_at,\n"
+				 "  CASE WHEN t.used_at IS NOT NULL THEN 'used'\n"
+				 "       WHEN t.revoked_at IS NOT NULL THEN 'revoked'\n"
+				 "       WHEN t.expires_at <= :now THEN 'expired'\n"
+				 "       ELSE 'valid' END\n"
+				 "FROM tokens t JOIN users u ON u.id = t.user_id\n"
+				 "ORDER BY t.created_at DESC, t.id DESC";
 
 int um_token_list(struct um_store *s, struct um_token_info **ret, size_t *ret_n)
 {
@@ -329,9 +329,8 @@ int um_token_revoke(struct um_store *s, const char *name)
 			      });
 }
 
-static const char sql_revoke_all[] =
-	"UPDATE tokens SET revoked_at = :now WHERE user_id = :id\n"
-	"  AND used_at IS NULL AND revoked_at IS NULL";
+static const char sql_revoke_all[] = "UPDATE tokens SET revoked_at = :now WHERE user_id = :id\n"
+				     "  AND used_at IS NULL AND revoked_at IS NULL";
 
 int um_token_revoke_all(struct um_store *s, int64_t user_id)
 {

@@ -120,16 +120,18 @@ static int check_name_free(struct um_store *s, const char *name, bool need_group
 	if (!need_group)
 		return 0;
 	if (um_local_group_exists(name))
-		return um_fail(-EEXIST,
-			       "'%s' is a local group in %s, so it cannot be the user's private group",
-			       name, UM_GROUP_PATH);
+		return um_fail(
+			-EEXIST,
+			"'%s' is a local group in %s, so it cannot be the user's private group",
+			name, UM_GROUP_PATH);
 	r = um_group_find(s, name, &id, NULL);
 	if (r < 0)
 		return r;
 	if (id)
-		return um_fail(-EEXIST,
-			       "a group named '%s' already exists, so it cannot be the user's private group",
-			       name);
+		return um_fail(
+			-EEXIST,
+			"a group named '%s' already exists, so it cannot be the user's private group",
+			name);
 	return 0;
 }
 
@@ -179,7 +181,8 @@ int um_user_add(struct um_store *s, const char *name, const struct um_user_spec 
 	if (upg) {
 		gid = uid;
 		r = um_group_insert(s, NULL,
-				    &(struct um_group_row){ .name = name, .gid = gid, .created_at = now },
+				    &(struct um_group_row){
+					    .name = name, .gid = gid, .created_at = now },
 				    &group_id);
 		if (r >= 0)
 			r = um_id_mark_used(s, NULL, UM_ID_GID, gid);
@@ -195,8 +198,8 @@ int um_user_add(struct um_store *s, const char *name, const struct um_user_spec 
 				   .uid = uid,
 				   .gid = gid,
 				   .group_id = group_id,
-				   .kind = spec->kind == -1 ? UM_KIND_PERSON :
-							      (enum um_user_kind)spec->kind,
+				   .kind = spec->kind == -1 ? UM_KIND_PERSON
+							    : (enum um_user_kind)spec->kind,
 				   .full_name = spec->full_name,
 				   .email = spec->email && *spec->email ? spec->email : NULL,
 				   .home = home,
@@ -251,16 +254,17 @@ int um_user_edit(struct um_store *s, const char *name, const struct um_user_spec
 		if (r < 0)
 			return r;
 	}
-	r = um_user_update_row(s, id, &(struct um_user_spec){
-					      .rename = spec->rename && strcmp(spec->rename, name) ?
-								spec->rename :
-								NULL,
-					      .full_name = spec->full_name,
-					      .email = spec->email,
-					      .home = spec->home,
-					      .shell = spec->shell,
-					      .kind = spec->kind,
-				      },
+	r = um_user_update_row(s, id,
+			       &(struct um_user_spec){
+				       .rename = spec->rename && strcmp(spec->rename, name)
+							 ? spec->rename
+							 : NULL,
+				       .full_name = spec->full_name,
+				       .email = spec->email,
+				       .home = spec->home,
+				       .shell = spec->shell,
+				       .kind = spec->kind,
+			       },
 			       &directory_changed);
 	if (r >= 0 && spec->group) {
 		int64_t gid_row;

@@ -50,8 +50,8 @@ int um_user_read(struct um_store *s, const char *name, struct um_user **ret)
 	__attribute__((warn_unused_result));
 /* The rows of every user (filter as um_user_list_filtered), by uid.
  * Returns 0, -EIO, -ENOMEM. */
-int um_user_read_all(struct um_store *s, unsigned filter, const char *today,
-		     struct um_user ***ret, size_t *ret_n) __attribute__((warn_unused_result));
+int um_user_read_all(struct um_store *s, unsigned filter, const char *today, struct um_user ***ret,
+		     size_t *ret_n) __attribute__((warn_unused_result));
 
 /* Changes the columns spec names (rename, full_name, email, home, shell,
  * kind; the rest is ignored) of user id. *ret_directory_changed says

@@ -60,10 +60,10 @@ void um_user_list_free(struct um_user **v, size_t n)
 
 /* ---- reading ---- */
 
-#define USER_COLUMNS                                                                      \
-	"u.id, u.name, u.uid, u.gid, g.name, u.kind, u.full_name, u.email, u.home, "      \
-	"u.shell, u.enabled, u.approved, u.password_hash IS NOT NULL, u.created_at, "     \
-	"u.updated_at, ifnull(u.password_changed_at, 0), u.expires_on, "                  \
+#define USER_COLUMNS                                                                               \
+	"u.id, u.name, u.uid, u.gid, g.name, u.kind, u.full_name, u.email, u.home, "               \
+	"u.shell, u.enabled, u.approved, u.password_hash IS NOT NULL, u.created_at, "              \
+	"u.updated_at, ifnull(u.password_changed_at, 0), u.expires_on, "                           \
 	"u.password_must_change"
 
 static const char sql_user_by_name[] =
@@ -130,8 +130,8 @@ int um_user_read(struct um_store *s, const char *name, struct um_user **ret)
 	return r < 0 ? r : user_from_row(st, ret);
 }
 
-int um_user_read_all(struct um_store *s, unsigned filter, const char *today,
-		     struct um_user ***ret, size_t *ret_n)
+int um_user_read_all(struct um_store *s, unsigned filter, const char *today, struct um_user ***ret,
+		     size_t *ret_n)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct um_user **v = NULL;
@@ -243,29 +243,30 @@ int um_user_change(struct um_store *s, const char *name, const struct um_user_ch
 
 int um_user_set_enabled(struct um_store *s, const char *name, bool enabled)
 {
-	return um_user_change(s, name,
-			      &(struct um_user_change){
-				      .sql = enabled ? "UPDATE users SET enabled = 1, updated_at = :now\n"
-						       "WHERE id = :id AND enabled = 0" :
-						       "UPDATE users SET enabled = 0, updated_at = :now\n"
-						       "WHERE id = :id AND enabled != 0",
-				      .action = enabled ? "user enable" : "user disable",
-			      });
+	return um_user_change(
+		s, name,
+		&(struct um_user_change){
+			.sql = enabled ? "UPDATE users SET enabled = 1, updated_at = :now\n"
+					 "WHERE id = :id AND enabled = 0"
+				       : "UPDATE users SET enabled = 0, updated_at = :now\n"
+					 "WHERE id = :id AND enabled != 0",
+			.action = enabled ? "user enable" : "user disable",
+		});
 }
 
 int um_user_set_approved(struct um_store *s, const char *name, bool approved)
 {
-	return um_user_change(s, name,
-			      &(struct um_user_change){
-				      .sql = approved ?
-						     "UPDATE users SET approved = 1, approved_at = :now,\n"
-						     "  approved_by = :actor, updated_at = :now\n"
-						     "WHERE id = :id AND approved = 0" :
-						     "UPDATE users SET approved = 0, approved_at = NULL,\n"
-						     "  approved_by = NULL, updated_at = :now\n"
-						     "WHERE id = :id AND approved != 0",
-				      .action = approved ? "user approve" : "user unapprove",
-			      });
+	return um_user_change(
+		s, name,
+		&(struct um_user_change){
+			.sql = approved ? "UPDATE users SET approved = 1, approved_at = :now,\n"
+					  "  approved_by = :actor, updated_at = :now\n"
+					  "WHERE id = :id AND approved = 0"
+					: "UPDATE users SET approved = 0, approved_at = NULL,\n"
+					  "  approved_by = NULL, updated_at = :now\n"
+					  "WHERE id = :id AND approved != 0",
+			.action = approved ? "user approve" : "user unapprove",
+		});
 }
 
 int um_user_set_expiry(struct um_store *s, const char *name, const char *date)
@@ -290,12 +291,13 @@ int um_user_set_expiry(struct um_store *s, const char *name, const char *date)
 
 int um_user_expire_password(struct um_store *s, const char *name)
 {
-	return um_user_change(s, name,
-			      &(struct um_user_change){
-				      .sql = "UPDATE users SET password_must_change = 1, updated_at = :now\n"
-					     "WHERE id = :id AND password_must_change = 0",
-				      .action = "user expire password",
-			      });
+	return um_user_change(
+		s, name,
+		&(struct um_user_change){
+			.sql = "UPDATE users SET password_must_change = 1, updated_at = :now\n"
+			       "WHERE id = :id AND password_must_change = 0",
+			.action = "user expire password",
+		});
 }
 
 static const char sql_insert_user[] =
@@ -325,8 +327,8 @@ int um_user_insert(struct um_store *s, sqlite3_stmt **cache, const struct um_use
 	if (r >= 0)
 		r = um_bind_int(*st, ":gid", row->gid);
 	if (r >= 0)
-		r = row->group_id ? um_bind_int(*st, ":group_id", row->group_id) :
-				    um_bind_text(*st, ":group_id", NULL);
+		r = row->group_id ? um_bind_int(*st, ":group_id", row->group_id)
+				  : um_bind_text(*st, ":group_id", NULL);
 	if (r >= 0)
 		r = um_bind_text(*st, ":kind", um_user_kind_to_string(row->kind));
 	if (r >= 0)
@@ -373,31 +375,32 @@ int um_user_update_row(struct um_store *s, int64_t id, const struct um_user_spec
 	int r = 0;
 
 	if (spec->rename) {
-		r = update_text(s, "UPDATE users SET name = :v, updated_at = :now WHERE id = :id", id,
-				spec->rename);
+		r = update_text(s, "UPDATE users SET name = :v, updated_at = :now WHERE id = :id",
+				id, spec->rename);
 		changed = true;
 	}
 	if (r >= 0 && spec->full_name) {
-		r = update_text(s, "UPDATE users SET full_name = :v, updated_at = :now WHERE id = :id",
+		r = update_text(s,
+				"UPDATE users SET full_name = :v, updated_at = :now WHERE id = :id",
 				id, spec->full_name);
 		changed = true;
 	}
 	if (r >= 0 && spec->email)
-		r = update_text(s, "UPDATE users SET email = :v, updated_at = :now WHERE id = :id", id,
-				*spec->email ? spec->email : NULL);
+		r = update_text(s, "UPDATE users SET email = :v, updated_at = :now WHERE id = :id",
+				id, *spec->email ? spec->email : NULL);
 	if (r >= 0 && spec->home) {
-		r = update_text(s, "UPDATE users SET home = :v, updated_at = :now WHERE id = :id", id,
-				spec->home);
+		r = update_text(s, "UPDATE users SET home = :v, updated_at = :now WHERE id = :id",
+				id, spec->home);
 		changed = true;
 	}
 	if (r >= 0 && spec->shell) {
-		r = update_text(s, "UPDATE users SET shell = :v, updated_at = :now WHERE id = :id", id,
-				spec->shell);
+		r = update_text(s, "UPDATE users SET shell = :v, updated_at = :now WHERE id = :id",
+				id, spec->shell);
 		changed = true;
 	}
 	if (r >= 0 && spec->kind != -1)
-		r = update_text(s, "UPDATE users SET kind = :v, updated_at = :now WHERE id = :id", id,
-				um_user_kind_to_string((enum um_user_kind)spec->kind));
+		r = update_text(s, "UPDATE users SET kind = :v, updated_at = :now WHERE id = :id",
+				id, um_user_kind_to_string((enum um_user_kind)spec->kind));
 	*ret_directory_changed = changed;
 	return r;
 }
@@ -449,7 +452,6 @@ int um_user_delete_row(struct um_store *s, int64_t id)
 	return update_text(s, "DELETE FROM users WHERE id = :id", id, NULL);
 }
 
-
 static const char sql_first_of_group[] =
 	"SELECT name FROM users WHERE group_id = :id ORDER BY name LIMIT 1";
 
@@ -475,10 +477,11 @@ int um_user_count(struct um_store *s, uint64_t *ret_users, uint64_t *ret_pending
 	/* count(*) reads the smallest index, and the pending count the
 	 * partial index users_pending: neither reads the table's rows. */
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = um_db_prepare(&s->db,
-			      "SELECT (SELECT count(*) FROM users),\n"
-			      "  (SELECT count(*) FROM users INDEXED BY users_pending WHERE approved = 0)",
-			      &st);
+	int r = um_db_prepare(
+		&s->db,
+		"SELECT (SELECT count(*) FROM users),\n"
+		"  (SELECT count(*) FROM users INDEXED BY users_pending WHERE approved = 0)",
+		&st);
 
 	if (r >= 0)
 		r = um_db_step(&s->db, st, "count the users");
@@ -565,8 +568,8 @@ static void rehash(struct um_store *s, int64_t id, const char *password)
 		return;
 	if (um_db_begin_within(&s->db, UM_LOGIN_BUSY_TIMEOUT_MS, true) >= 0) {
 		_cleanup_stmt_ sqlite3_stmt *st = NULL;
-		int r = um_db_prepare(&s->db, "UPDATE users SET password_hash = :hash WHERE id = :id",
-				      &st);
+		int r = um_db_prepare(&s->db,
+				      "UPDATE users SET password_hash = :hash WHERE id = :id", &st);
 
 		if (r >= 0)
 			r = um_bind_text(st, ":hash", hash);

@@ -31,13 +31,16 @@ int um_check_name(const char *what, const char *s)
 		unsigned char c = (unsigned char)s[0];
 
 		if (is_digit((char)c))
-			return um_fail(-EINVAL, "%s must start with a lowercase letter (a-z), not a digit",
+			return um_fail(-EINVAL,
+				       "%s must start with a lowercase letter (a-z), not a digit",
 				       what);
 		if (c > 0x20 && c < 0x7f)
-			return um_fail(-EINVAL, "%s must start with a lowercase letter (a-z), not '%c'",
+			return um_fail(-EINVAL,
+				       "%s must start with a lowercase letter (a-z), not '%c'",
 				       what, c);
 		return um_fail(-EINVAL, "%s must start with a lowercase letter (a-z), not %s", what,
-			       c >= 0x80 ? "a non-ASCII character" : "a space or control character");
+			       c >= 0x80 ? "a non-ASCII character"
+					 : "a space or control character");
 	}
 	for (size_t i = 1; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -50,16 +53,19 @@ int um_check_name(const char *what, const char *s)
 			return um_fail(-EINVAL, "%s may contain '$' only as its last character",
 				       what);
 		if (c >= 0x80)
-			return um_fail(-EINVAL,
-				       "%s may contain only lowercase ASCII letters, digits, '-' and '_' (found a non-ASCII character)",
-				       what);
+			return um_fail(
+				-EINVAL,
+				"%s may contain only lowercase ASCII letters, digits, '-' and '_' (found a non-ASCII character)",
+				what);
 		if (c < 0x20 || c == 0x7f)
-			return um_fail(-EINVAL,
-				       "%s may contain only lowercase ASCII letters, digits, '-' and '_' (found a control character)",
-				       what);
-		return um_fail(-EINVAL,
-			       "%s may contain only lowercase ASCII letters, digits, '-' and '_' (found '%c')",
-			       what, c);
+			return um_fail(
+				-EINVAL,
+				"%s may contain only lowercase ASCII letters, digits, '-' and '_' (found a control character)",
+				what);
+		return um_fail(
+			-EINVAL,
+			"%s may contain only lowercase ASCII letters, digits, '-' and '_' (found '%c')",
+			what, c);
 	}
 	return 0;
 }
@@ -99,8 +105,8 @@ static bool is_printable_utf8(const char *s)
 		}
 		/* overlong forms, surrogates, beyond Unicode, C1 controls */
 		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (len == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    cp > 0x10ffff || (cp >= 0x80 && cp < 0xa0))
+		    (len == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    (cp >= 0x80 && cp < 0xa0))
 			return false;
 		p += len;
 	}
@@ -114,13 +120,15 @@ int um_check_gecos(const char *s)
 	if (strlen(s) > 255)
 		return um_fail(-EINVAL, "full name is longer than 255 bytes");
 	if (strchr(s, ':'))
-		return um_fail(-EINVAL, "full name must not contain ':' (it separates passwd fields)");
+		return um_fail(-EINVAL,
+			       "full name must not contain ':' (it separates passwd fields)");
 	if (strchr(s, ','))
 		return um_fail(-EINVAL,
 			       "full name must not contain ',' (it separates GECOS subfields)");
 	if (!is_printable_utf8(s))
-		return um_fail(-EINVAL,
-			       "full name must be valid UTF-8 without control characters or newlines");
+		return um_fail(
+			-EINVAL,
+			"full name must be valid UTF-8 without control characters or newlines");
 	return 0;
 }
 
@@ -133,8 +141,7 @@ int um_check_path(const char *what, const char *s)
 	if (strchr(s, ':'))
 		return um_fail(-EINVAL, "%s must not contain ':'", what);
 	if (!is_printable_utf8(s))
-		return um_fail(-EINVAL, "%s must not contain control characters or newlines",
-			       what);
+		return um_fail(-EINVAL, "%s must not contain control characters or newlines", what);
 	for (const char *p = s; (p = strstr(p, "/..")); p += 3)
 		if (p[3] == '/' || p[3] == '\0')
 			return um_fail(-EINVAL, "%s must not contain '..' components", what);
@@ -154,10 +161,12 @@ int um_check_email(const char *s)
 		return um_fail(-EINVAL, "e-mail address '%s' must have the form local@domain", s);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p <= 0x20 || *p == 0x7f || *p == ',' || *p == ':' || *p == '<' || *p == '>')
-			return um_fail(-EINVAL,
-				       "e-mail address must not contain spaces, control characters, ',', ':', '<' or '>'");
+			return um_fail(
+				-EINVAL,
+				"e-mail address must not contain spaces, control characters, ',', ':', '<' or '>'");
 	if (!strchr(at + 1, '.') || at[1] == '.' || s[strlen(s) - 1] == '.')
-		return um_fail(-EINVAL, "e-mail address '%s' needs a domain such as example.org", s);
+		return um_fail(-EINVAL, "e-mail address '%s' needs a domain such as example.org",
+			       s);
 	return 0;
 }
 
@@ -169,15 +178,17 @@ int um_check_service_name(const char *name)
 		return um_fail(-EINVAL, "service name '%s' must be 1 to 64 characters long",
 			       name ? name : "");
 	if (name[0] == '.' || name[0] == '-')
-		return um_fail(-EINVAL, "service name '%s' must not start with '%c'", name, name[0]);
+		return um_fail(-EINVAL, "service name '%s' must not start with '%c'", name,
+			       name[0]);
 	for (const char *p = name; *p; p++) {
 		char c = *p;
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '.' || c == '_' || c == '+' || c == '-'))
-			return um_fail(-EINVAL,
-				       "service name '%s' may only contain letters, digits, '.', '_', '+' and '-'",
-				       name);
+			return um_fail(
+				-EINVAL,
+				"service name '%s' may only contain letters, digits, '.', '_', '+' and '-'",
+				name);
 	}
 	return 0;
 }

@@ -94,8 +94,8 @@ static int user_lookup(const char *name, uid_t uid, struct passwd *pw, char *buf
 	return pack_passwd(&u, pw, buf, len);
 }
 
-enum nss_status _nss_umgmt_getpwnam_r(const char *name, struct passwd *pw, char *buf,
-				      size_t len, int *errnop)
+enum nss_status _nss_umgmt_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+				      int *errnop)
 {
 	int saved = errno;
 
@@ -362,8 +362,8 @@ static int user_groups(const char *user, struct gid_list *l)
 	return l->added || l->full ? 0 : -ESRCH;
 }
 
-enum nss_status _nss_umgmt_initgroups_dyn(const char *user, gid_t group, long *start,
-					  long *size, gid_t **groupsp, long limit, int *errnop)
+enum nss_status _nss_umgmt_initgroups_dyn(const char *user, gid_t group, long *start, long *size,
+					  gid_t **groupsp, long limit, int *errnop)
 {
 	struct gid_list l = {
 		.skip = group,

@@ -91,20 +91,24 @@ static int check_identity(struct umpam *ctx, const struct um_login_user *u)
 	case 0:
 		return PAM_SUCCESS;
 	case -EPERM:
-		umpam_log(ctx, LOG_ERR, "account of %s refused: uid mismatch between NSS and "
-			  "store (NSS %u, store %u); service=%s rhost=%s", ctx->user, nss_uid,
-			  u->uid, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_ERR,
+			  "account of %s refused: uid mismatch between NSS and "
+			  "store (NSS %u, store %u); service=%s rhost=%s",
+			  ctx->user, nss_uid, u->uid, ctx->service, ctx->rhost);
 		break;
 	case -ESRCH:
-		umpam_log(ctx, LOG_ERR, "account of %s refused: uid mismatch between NSS and "
-			  "store (NSS has no such user, store %u); service=%s rhost=%s", ctx->user,
-			  u->uid, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_ERR,
+			  "account of %s refused: uid mismatch between NSS and "
+			  "store (NSS has no such user, store %u); service=%s rhost=%s",
+			  ctx->user, u->uid, ctx->service, ctx->rhost);
 		break;
 	case -ENOMEM:
 		return PAM_BUF_ERR;
 	default:
-		umpam_log(ctx, LOG_ERR, "account of %s unavailable: NSS lookup failed; "
-			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_ERR,
+			  "account of %s unavailable: NSS lookup failed; "
+			  "service=%s rhost=%s",
+			  ctx->user, ctx->service, ctx->rhost);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
 	umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_UID_MISMATCH));
@@ -129,8 +133,10 @@ static int check_account(struct umpam *ctx, const struct um_login_user *u)
 	r = umpam_code(ctx, err, UMPAM_STEP_LOOKUP);
 	if (r != PAM_SUCCESS) {
 		if (r != PAM_USER_UNKNOWN)
-			umpam_log(ctx, LOG_ERR, "account check unavailable: %s; service=%s "
-				  "rhost=%s", um_strerror(err), ctx->service, ctx->rhost);
+			umpam_log(ctx, LOG_ERR,
+				  "account check unavailable: %s; service=%s "
+				  "rhost=%s",
+				  um_strerror(err), ctx->service, ctx->rhost);
 		return r;
 	}
 
@@ -139,20 +145,23 @@ static int check_account(struct umpam *ctx, const struct um_login_user *u)
 	case PAM_SUCCESS:
 		if (umpam_is_token_login(ctx)) {
 			umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_TOKEN_LOGIN));
-			umpam_log(ctx, LOG_NOTICE, "account of %s: new password required after "
-				  "a one-time token login; service=%s rhost=%s", ctx->user,
-				  ctx->service, ctx->rhost);
+			umpam_log(ctx, LOG_NOTICE,
+				  "account of %s: new password required after "
+				  "a one-time token login; service=%s rhost=%s",
+				  ctx->user, ctx->service, ctx->rhost);
 			return PAM_NEW_AUTHTOK_REQD;
 		}
 		umpam_debug(ctx, "account of %s is usable; service=%s rhost=%s", ctx->user,
 			    ctx->service, ctx->rhost);
 		return PAM_SUCCESS;
 	case PAM_NEW_AUTHTOK_REQD:
-		umpam_say(ctx, PAM_ERROR_MSG, "%s", *d.message ? d.message : um_sentence(UM_SAY_MUST_CHANGE));
-		umpam_log(ctx, LOG_NOTICE, "account of %s: new password required: %s; "
-			  "service=%s rhost=%s", ctx->user,
-			  *d.reason ? d.reason : "password change enforced", ctx->service,
-			  ctx->rhost);
+		umpam_say(ctx, PAM_ERROR_MSG, "%s",
+			  *d.message ? d.message : um_sentence(UM_SAY_MUST_CHANGE));
+		umpam_log(ctx, LOG_NOTICE,
+			  "account of %s: new password required: %s; "
+			  "service=%s rhost=%s",
+			  ctx->user, *d.reason ? d.reason : "password change enforced",
+			  ctx->service, ctx->rhost);
 		return r;
 	default:
 		if (*d.message)

@@ -40,8 +40,10 @@ static int get_password(struct umpam *ctx, const char **ret)
 			return PAM_SUCCESS;
 		}
 		if (ctx->use_first_pass) {
-			umpam_log(ctx, LOG_ERR, "use_first_pass: no password from an earlier "
-				  "module; service=%s rhost=%s", ctx->service, ctx->rhost);
+			umpam_log(ctx, LOG_ERR,
+				  "use_first_pass: no password from an earlier "
+				  "module; service=%s rhost=%s",
+				  ctx->service, ctx->rhost);
 			return PAM_AUTH_ERR;
 		}
 	}
@@ -66,11 +68,12 @@ static void record_failure(struct umpam *ctx, const struct um_login_user *u, tim
 {
 	int err;
 
-	err = um_lockout_record_failure(ctx->store, u->id, ctx->service_item, ctx->rhost_item,
-					now);
+	err = um_lockout_record_failure(ctx->store, u->id, ctx->service_item, ctx->rhost_item, now);
 	if (err == -EBUSY)
-		umpam_log(ctx, LOG_WARNING, "failure not recorded: store busy; user=%s "
-			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_WARNING,
+			  "failure not recorded: store busy; user=%s "
+			  "service=%s rhost=%s",
+			  ctx->user, ctx->service, ctx->rhost);
 	else if (err < 0)
 		umpam_log(ctx, LOG_ERR, "failure not recorded: %s; user=%s service=%s rhost=%s",
 			  um_strerror(err), ctx->user, ctx->service, ctx->rhost);
@@ -84,11 +87,15 @@ static void record_success(struct umpam *ctx, const struct um_login_user *u, tim
 	err = um_login_record_success(ctx->store, u->id, ctx->service_item, ctx->rhost_item, now,
 				      true);
 	if (err == -EBUSY)
-		umpam_log(ctx, LOG_WARNING, "last login not recorded: store busy; user=%s "
-			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_WARNING,
+			  "last login not recorded: store busy; user=%s "
+			  "service=%s rhost=%s",
+			  ctx->user, ctx->service, ctx->rhost);
 	else if (err < 0)
-		umpam_log(ctx, LOG_ERR, "last login not recorded: %s; user=%s service=%s "
-			  "rhost=%s", um_strerror(err), ctx->user, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_ERR,
+			  "last login not recorded: %s; user=%s service=%s "
+			  "rhost=%s",
+			  um_strerror(err), ctx->user, ctx->service, ctx->rhost);
 }
 
 /*
@@ -111,8 +118,10 @@ static int verify(struct umpam *ctx, const struct um_login_user *u, const char *
 		return 0;
 	}
 	if (terr != -EACCES)
-		umpam_log(ctx, LOG_ERR, "cannot check for a one-time token: %s; service=%s "
-			  "rhost=%s", um_strerror(terr), ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_ERR,
+			  "cannot check for a one-time token: %s; service=%s "
+			  "rhost=%s",
+			  um_strerror(terr), ctx->service, ctx->rhost);
 	return err;
 }
 
@@ -155,8 +164,10 @@ UMPAM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, co
 		 * nobody's). */
 		(void)!um_token_check(ctx.store, 0, password);
 		/* The name may be a password typed into the wrong field. */
-		umpam_log(&ctx, LOG_NOTICE, "authentication failure for an unknown user; "
-			  "service=%s rhost=%s", ctx.service, ctx.rhost);
+		umpam_log(&ctx, LOG_NOTICE,
+			  "authentication failure for an unknown user; "
+			  "service=%s rhost=%s",
+			  ctx.service, ctx.rhost);
 		return PAM_USER_UNKNOWN;
 	}
 
@@ -171,9 +182,10 @@ UMPAM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, co
 		if (err == 0) {
 			umpam_say(&ctx, PAM_ERROR_MSG, "%s",
 				  *lock.message ? lock.message : um_sentence(UM_SAY_LOCKED));
-			umpam_log(&ctx, LOG_NOTICE, "authentication refused for %s: account locked "
-				  "after %u failures; service=%s rhost=%s", ctx.user, lock.failures,
-				  ctx.service, ctx.rhost);
+			umpam_log(&ctx, LOG_NOTICE,
+				  "authentication refused for %s: account locked "
+				  "after %u failures; service=%s rhost=%s",
+				  ctx.user, lock.failures, ctx.service, ctx.rhost);
 			return PAM_AUTH_ERR;
 		}
 		umpam_log(&ctx, LOG_ERR, "authentication unavailable: %s; service=%s rhost=%s",

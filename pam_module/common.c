@@ -37,8 +37,8 @@ static void parse_args(struct umpam *ctx, int argc, const char **argv)
 	}
 }
 
-int umpam_begin(struct umpam *ctx, pam_handle_t *pamh, enum umpam_phase phase, int flags,
-		int argc, const char **argv)
+int umpam_begin(struct umpam *ctx, pam_handle_t *pamh, enum umpam_phase phase, int flags, int argc,
+		const char **argv)
 {
 	const char *user = NULL;
 	int r;
@@ -93,15 +93,14 @@ int umpam_open_store(struct umpam *ctx, int flags)
 	r = um_config_load(ctx->config_path, &ctx->config);
 	if (r < 0) {
 		umpam_log(ctx, LOG_ERR, "cannot load configuration %s: %s",
-			  ctx->config_path ? ctx->config_path : UM_CONFIG_PATH,
-			  um_error_text(r));
+			  ctx->config_path ? ctx->config_path : UM_CONFIG_PATH, um_error_text(r));
 		return umpam_code(ctx, r, UMPAM_STEP_STORE);
 	}
 
 	r = um_store_open(ctx->config, flags | UM_STORE_LOGIN, &ctx->store);
 	if (r < 0) {
-		umpam_log(ctx, LOG_ERR, "cannot open the store in %s: %s",
-			  ctx->config->store_dir, um_error_text(r));
+		umpam_log(ctx, LOG_ERR, "cannot open the store in %s: %s", ctx->config->store_dir,
+			  um_error_text(r));
 		return umpam_code(ctx, r, UMPAM_STEP_STORE);
 	}
 

@@ -43,9 +43,9 @@ enum umpam_phase {
 /* What the failing core call was doing: -EACCES is an untrusted file when
  * opening the store, but a wrong password when verifying one. */
 enum umpam_step {
-	UMPAM_STEP_STORE,        /* um_config_load(), um_store_open() */
-	UMPAM_STEP_LOOKUP,       /* um_user_resolve(), um_account_decide() */
-	UMPAM_STEP_VERIFY,       /* um_user_verify(), um_token_check() */
+	UMPAM_STEP_STORE,	 /* um_config_load(), um_store_open() */
+	UMPAM_STEP_LOOKUP,	 /* um_user_resolve(), um_account_decide() */
+	UMPAM_STEP_VERIFY,	 /* um_user_verify(), um_token_check() */
 	UMPAM_STEP_SET_PASSWORD, /* um_password_check_policy(), um_user_set_password(),
 	                          * um_token_redeem() */
 };
@@ -53,16 +53,16 @@ enum umpam_step {
 struct umpam {
 	pam_handle_t *pamh;
 	enum umpam_phase phase;
-	int flags;               /* the PAM flags of this call */
+	int flags; /* the PAM flags of this call */
 	bool debug;
 	bool use_first_pass;
 	bool try_first_pass;
-	const char *config_path; /* config=FILE (points into argv), NULL: default */
-	const char *user;        /* PAM_USER, owned by PAM */
-	const char *service;     /* PAM_SERVICE, "?" when unset: for logs */
-	const char *rhost;       /* PAM_RHOST, "?" when unset: for logs */
+	const char *config_path;  /* config=FILE (points into argv), NULL: default */
+	const char *user;	  /* PAM_USER, owned by PAM */
+	const char *service;	  /* PAM_SERVICE, "?" when unset: for logs */
+	const char *rhost;	  /* PAM_RHOST, "?" when unset: for logs */
 	const char *service_item; /* PAM_SERVICE as set, "" when unset: for the core */
-	const char *rhost_item;   /* PAM_RHOST as set, NULL when unset: for the core */
+	const char *rhost_item;	  /* PAM_RHOST as set, NULL when unset: for the core */
 	struct um_config *config;
 	struct um_store *store;
 };
@@ -73,8 +73,8 @@ struct umpam {
  * PAM_USER_UNKNOWN for an empty name, or pam_get_user()'s failure code.
  * ctx must be released with umpam_end() whatever this returns.
  */
-int umpam_begin(struct umpam *ctx, pam_handle_t *pamh, enum umpam_phase phase, int flags,
-		int argc, const char **argv);
+int umpam_begin(struct umpam *ctx, pam_handle_t *pamh, enum umpam_phase phase, int flags, int argc,
+		const char **argv);
 
 /* Closes the store and frees the config; safe on a zeroed ctx. */
 void umpam_end(struct umpam *ctx);
@@ -101,10 +101,10 @@ int umpam_code(const struct umpam *ctx, int err, enum umpam_step step);
 
 /* syslog through pam_syslog (authpriv); debug messages only with "debug". */
 void umpam_log(const struct umpam *ctx, int priority, const char *fmt, ...) _printf_(3, 4);
-#define umpam_debug(ctx, ...)                                                 \
-	do {                                                                  \
-		if ((ctx)->debug)                                             \
-			umpam_log(ctx, LOG_DEBUG, __VA_ARGS__);               \
+#define umpam_debug(ctx, ...)                                                                      \
+	do {                                                                                       \
+		if ((ctx)->debug)                                                                  \
+			umpam_log(ctx, LOG_DEBUG, __VA_ARGS__);                                    \
 	} while (0)
 
 /* Shows the user one message (PAM_ERROR_MSG or PAM_TEXT_INFO), unless the

@@ -116,17 +116,21 @@ static void report_failure(struct umpam *ctx, const char *name, int err)
 	switch (err) {
 	case -EINVAL:
 		umpam_say(ctx, PAM_ERROR_MSG, "%s", um_error_text(err));
-		umpam_log(ctx, LOG_NOTICE, "password change for %s refused by the policy; "
-			  "service=%s", name, ctx->service);
+		umpam_log(ctx, LOG_NOTICE,
+			  "password change for %s refused by the policy; "
+			  "service=%s",
+			  name, ctx->service);
 		break;
 	case -EBUSY:
 		umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_BUSY));
-		umpam_log(ctx, LOG_WARNING, "cannot change the password of %s: store busy; "
-			  "service=%s", name, ctx->service);
+		umpam_log(ctx, LOG_WARNING,
+			  "cannot change the password of %s: store busy; "
+			  "service=%s",
+			  name, ctx->service);
 		break;
 	default:
-		umpam_log(ctx, LOG_ERR, "cannot change the password of %s: %s; service=%s",
-			  name, um_strerror(err), ctx->service);
+		umpam_log(ctx, LOG_ERR, "cannot change the password of %s: %s; service=%s", name,
+			  um_strerror(err), ctx->service);
 		break;
 	}
 }
@@ -153,16 +157,19 @@ static int redeem_token(struct umpam *ctx)
 	r = umpam_code(ctx, err, UMPAM_STEP_SET_PASSWORD);
 	if (err == -EACCES) {
 		umpam_say(ctx, PAM_ERROR_MSG, "%s", um_sentence(UM_SAY_TOKEN_GONE));
-		umpam_log(ctx, LOG_NOTICE, "password change for %s refused: the one-time token "
-			  "is no longer valid; service=%s rhost=%s", ctx->user, ctx->service,
-			  ctx->rhost);
+		umpam_log(ctx, LOG_NOTICE,
+			  "password change for %s refused: the one-time token "
+			  "is no longer valid; service=%s rhost=%s",
+			  ctx->user, ctx->service, ctx->rhost);
 		umpam_clear_token_login(ctx);
 	} else if (r != PAM_SUCCESS) {
 		report_failure(ctx, ctx->user, err);
 	} else {
 		umpam_clear_token_login(ctx);
-		umpam_log(ctx, LOG_NOTICE, "password set for %s with a one-time token; "
-			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_NOTICE,
+			  "password set for %s with a one-time token; "
+			  "service=%s rhost=%s",
+			  ctx->user, ctx->service, ctx->rhost);
 	}
 	return r;
 }
@@ -199,8 +206,10 @@ static int update_password(struct umpam *ctx)
 			return redeem_token(ctx);
 		r = umpam_code(ctx, err, UMPAM_STEP_VERIFY);
 		if (r != PAM_SUCCESS) {
-			umpam_log(ctx, LOG_NOTICE, "password change for %s refused: %s; "
-				  "service=%s", ctx->user,
+			umpam_log(ctx, LOG_NOTICE,
+				  "password change for %s refused: %s; "
+				  "service=%s",
+				  ctx->user,
 				  r == PAM_AUTH_ERR ? "wrong current password" : um_strerror(err),
 				  ctx->service);
 			return r;

@@ -21,14 +21,18 @@ static void record_login(struct umpam *ctx, int64_t user_id)
 
 	/* Not verified by our auth (an SSH key, su by root): the failures
 	 * stay, so a key login cannot reset a password guesser's count. */
-	err = um_login_record_success(ctx->store, user_id, ctx->service_item,
-				      ctx->rhost_item, time(NULL), false);
+	err = um_login_record_success(ctx->store, user_id, ctx->service_item, ctx->rhost_item,
+				      time(NULL), false);
 	if (err == -EBUSY)
-		umpam_log(ctx, LOG_WARNING, "last login not recorded: store busy; user=%s "
-			  "service=%s rhost=%s", ctx->user, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_WARNING,
+			  "last login not recorded: store busy; user=%s "
+			  "service=%s rhost=%s",
+			  ctx->user, ctx->service, ctx->rhost);
 	else if (err < 0)
-		umpam_log(ctx, LOG_ERR, "last login not recorded: %s; user=%s service=%s "
-			  "rhost=%s", um_strerror(err), ctx->user, ctx->service, ctx->rhost);
+		umpam_log(ctx, LOG_ERR,
+			  "last login not recorded: %s; user=%s service=%s "
+			  "rhost=%s",
+			  um_strerror(err), ctx->user, ctx->service, ctx->rhost);
 }
 
 /* PAM_SUCCESS for umgmt's users, PAM_IGNORE for everyone else, the
@@ -54,15 +58,13 @@ static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, b
 		return PAM_IGNORE;
 	if (r != PAM_SUCCESS) {
 		umpam_log(&ctx, LOG_ERR, "cannot %s the session: %s; service=%s",
-			  opening ? "open" : "close",
-			  um_strerror(err), ctx.service);
+			  opening ? "open" : "close", um_strerror(err), ctx.service);
 		return r;
 	}
 	if (opening && !umpam_is_marked_authenticated(&ctx))
 		record_login(&ctx, u.id);
-	umpam_debug(&ctx, "session %s for %s; service=%s rhost=%s",
-		    opening ? "opened" : "closed", ctx.user,
-		    ctx.service, ctx.rhost);
+	umpam_debug(&ctx, "session %s for %s; service=%s rhost=%s", opening ? "opened" : "closed",
+		    ctx.user, ctx.service, ctx.rhost);
 	return PAM_SUCCESS;
 }
 
@@ -71,8 +73,7 @@ UMPAM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	return session(pamh, flags, argc, argv, true);
 }
 
-UMPAM_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
-				      const char **argv)
+UMPAM_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	return session(pamh, flags, argc, argv, false);
 }

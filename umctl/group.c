@@ -161,16 +161,17 @@ static int change_members(struct umctl_cmd *cmd, bool add)
 	}
 
 	for (int i = 0; i < n; i++) {
-		r = add ? um_group_add_member(s, group, users[i]) :
-			  um_group_remove_member(s, group, users[i]);
+		r = add ? um_group_add_member(s, group, users[i])
+			: um_group_remove_member(s, group, users[i]);
 		if (r < 0) {
-			int code = umctl_fail(r, "%s user '%s' %s group '%s'",
-					      add ? "add" : "remove", users[i],
-					      add ? "to" : "from", group);
+			int code =
+				umctl_fail(r, "%s user '%s' %s group '%s'", add ? "add" : "remove",
+					   users[i], add ? "to" : "from", group);
 			if (i > 0) {
 				fputs("umctl: note: these users were ", stderr);
-				fputs(add ? "added before the failure:" :
-					    "removed before the failure:", stderr);
+				fputs(add ? "added before the failure:"
+					  : "removed before the failure:",
+				      stderr);
 				for (int j = 0; j < i; j++) {
 					fputc(' ', stderr);
 					umctl_fputs_safe(users[j], stderr);

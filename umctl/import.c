@@ -9,7 +9,8 @@ int umctl_check_import(struct umctl_cmd *cmd)
 	const struct import_opts *o = &cmd->opts.import;
 
 	if (!o->passwd && !o->group)
-		return umctl_usage_error("umctl import", "give --passwd FILE, --group FILE or both");
+		return umctl_usage_error("umctl import",
+					 "give --passwd FILE, --group FILE or both");
 	return 0;
 }
 

@@ -23,72 +23,72 @@
  * struct (umctl.h).
  */
 static const struct umctl_option user_add_options[] = {
-	{ "full-name", "TEXT", "full name (GECOS): UTF-8, no ':', ',' or newline",
-	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.full_name) },
-	{ "email", "ADDR", "e-mail address (private: never served by NSS)",
-	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.email) },
-	{ "kind", "KIND", "person (the default), robot or customer",
-	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.kind) },
+	{ "full-name", "TEXT", "full name (GECOS): UTF-8, no ':', ',' or newline", UMCTL_OPT_STRING,
+	  offsetof(struct user_add_opts, fields.full_name) },
+	{ "email", "ADDR", "e-mail address (private: never served by NSS)", UMCTL_OPT_STRING,
+	  offsetof(struct user_add_opts, fields.email) },
+	{ "kind", "KIND", "person (the default), robot or customer", UMCTL_OPT_STRING,
+	  offsetof(struct user_add_opts, fields.kind) },
 	{ "uid", "N", "the uid (default: the highest ever used in [ids], plus one)",
 	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, uid) },
 	{ "group", "GROUP", "primary group (default: a private group named after the user)",
 	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.group) },
-	{ "home", "DIR", "home directory (default: [users] home, /home/NAME)",
-	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.home) },
-	{ "shell", "PATH", "login shell (default: [users] shell)",
-	  UMCTL_OPT_STRING, offsetof(struct user_add_opts, fields.shell) },
+	{ "home", "DIR", "home directory (default: [users] home, /home/NAME)", UMCTL_OPT_STRING,
+	  offsetof(struct user_add_opts, fields.home) },
+	{ "shell", "PATH", "login shell (default: [users] shell)", UMCTL_OPT_STRING,
+	  offsetof(struct user_add_opts, fields.shell) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_edit_options[] = {
-	{ "rename", "NEW", "rename the user (the uid stays)",
-	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, rename) },
-	{ "full-name", "TEXT", "set the full name (\"\" clears it)",
-	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.full_name) },
-	{ "email", "ADDR", "set the e-mail address",
-	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.email) },
-	{ "no-email", NULL, "remove the e-mail address",
-	  UMCTL_OPT_FLAG, offsetof(struct user_edit_opts, no_email) },
-	{ "kind", "KIND", "person, robot or customer",
-	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.kind) },
-	{ "home", "DIR", "set the home directory (nothing is moved)",
-	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.home) },
-	{ "shell", "PATH", "set the login shell",
-	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.shell) },
-	{ "group", "GROUP", "set the primary group",
-	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, fields.group) },
+	{ "rename", "NEW", "rename the user (the uid stays)", UMCTL_OPT_STRING,
+	  offsetof(struct user_edit_opts, rename) },
+	{ "full-name", "TEXT", "set the full name (\"\" clears it)", UMCTL_OPT_STRING,
+	  offsetof(struct user_edit_opts, fields.full_name) },
+	{ "email", "ADDR", "set the e-mail address", UMCTL_OPT_STRING,
+	  offsetof(struct user_edit_opts, fields.email) },
+	{ "no-email", NULL, "remove the e-mail address", UMCTL_OPT_FLAG,
+	  offsetof(struct user_edit_opts, no_email) },
+	{ "kind", "KIND", "person, robot or customer", UMCTL_OPT_STRING,
+	  offsetof(struct user_edit_opts, fields.kind) },
+	{ "home", "DIR", "set the home directory (nothing is moved)", UMCTL_OPT_STRING,
+	  offsetof(struct user_edit_opts, fields.home) },
+	{ "shell", "PATH", "set the login shell", UMCTL_OPT_STRING,
+	  offsetof(struct user_edit_opts, fields.shell) },
+	{ "group", "GROUP", "set the primary group", UMCTL_OPT_STRING,
+	  offsetof(struct user_edit_opts, fields.group) },
 	{ "expires", "DATE", "the account expires from DATE (YYYY-MM-DD, local) on",
 	  UMCTL_OPT_STRING, offsetof(struct user_edit_opts, expires) },
-	{ "no-expiry", NULL, "the account never expires",
-	  UMCTL_OPT_FLAG, offsetof(struct user_edit_opts, no_expiry) },
+	{ "no-expiry", NULL, "the account never expires", UMCTL_OPT_FLAG,
+	  offsetof(struct user_edit_opts, no_expiry) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_passwd_options[] = {
-	{ "stdin", NULL, "read the password as one line from standard input",
-	  UMCTL_OPT_FLAG, offsetof(struct user_passwd_opts, from_stdin) },
+	{ "stdin", NULL, "read the password as one line from standard input", UMCTL_OPT_FLAG,
+	  offsetof(struct user_passwd_opts, from_stdin) },
 	{ "expire", NULL, "make the next login choose a new password (asks for none)",
 	  UMCTL_OPT_FLAG, offsetof(struct user_passwd_opts, expire) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_list_options[] = {
-	{ "pending", NULL, "only users waiting for approval",
-	  UMCTL_OPT_FLAG, offsetof(struct user_list_opts, pending) },
+	{ "pending", NULL, "only users waiting for approval", UMCTL_OPT_FLAG,
+	  offsetof(struct user_list_opts, pending) },
 	{ "absent", NULL, "only users absent today, with the last day of the absence",
 	  UMCTL_OPT_FLAG, offsetof(struct user_list_opts, absent) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option user_absence_options[] = {
-	{ "from", "DATE", "first day of the absence (YYYY-MM-DD, local)",
-	  UMCTL_OPT_STRING, offsetof(struct user_absence_opts, from) },
-	{ "until", "DATE", "last day (inclusive; default: until further notice)",
-	  UMCTL_OPT_STRING, offsetof(struct user_absence_opts, until) },
-	{ "reason", "TEXT", "why (for administrators; the user is not told)",
-	  UMCTL_OPT_STRING, offsetof(struct user_absence_opts, reason) },
-	{ "clear", NULL, "remove every absence of the user",
-	  UMCTL_OPT_FLAG, offsetof(struct user_absence_opts, clear) },
+	{ "from", "DATE", "first day of the absence (YYYY-MM-DD, local)", UMCTL_OPT_STRING,
+	  offsetof(struct user_absence_opts, from) },
+	{ "until", "DATE", "last day (inclusive; default: until further notice)", UMCTL_OPT_STRING,
+	  offsetof(struct user_absence_opts, until) },
+	{ "reason", "TEXT", "why (for administrators; the user is not told)", UMCTL_OPT_STRING,
+	  offsetof(struct user_absence_opts, reason) },
+	{ "clear", NULL, "remove every absence of the user", UMCTL_OPT_FLAG,
+	  offsetof(struct user_absence_opts, clear) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
@@ -99,42 +99,41 @@ static const struct umctl_option user_reset_options[] = {
 };
 
 static const struct umctl_option service_add_options[] = {
-	{ "restricted", NULL, "only users and groups with a grant may use it",
-	  UMCTL_OPT_FLAG, offsetof(struct service_add_opts, restricted) },
-	{ "description", "TEXT", "what the service is",
-	  UMCTL_OPT_STRING, offsetof(struct service_add_opts, description) },
+	{ "restricted", NULL, "only users and groups with a grant may use it", UMCTL_OPT_FLAG,
+	  offsetof(struct service_add_opts, restricted) },
+	{ "description", "TEXT", "what the service is", UMCTL_OPT_STRING,
+	  offsetof(struct service_add_opts, description) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option service_edit_options[] = {
-	{ "restricted", NULL, "only users and groups with a grant may use it",
-	  UMCTL_OPT_FLAG, offsetof(struct service_edit_opts, restricted) },
-	{ "open", NULL, "every user may use it",
-	  UMCTL_OPT_FLAG, offsetof(struct service_edit_opts, open) },
+	{ "restricted", NULL, "only users and groups with a grant may use it", UMCTL_OPT_FLAG,
+	  offsetof(struct service_edit_opts, restricted) },
+	{ "open", NULL, "every user may use it", UMCTL_OPT_FLAG,
+	  offsetof(struct service_edit_opts, open) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option service_grant_options[] = {
-	{ "user", "USER", "a user",
-	  UMCTL_OPT_STRING, offsetof(struct service_grant_opts, user) },
-	{ "group", "GROUP", "a group: its members, primary and supplementary",
-	  UMCTL_OPT_STRING, offsetof(struct service_grant_opts, group) },
+	{ "user", "USER", "a user", UMCTL_OPT_STRING, offsetof(struct service_grant_opts, user) },
+	{ "group", "GROUP", "a group: its members, primary and supplementary", UMCTL_OPT_STRING,
+	  offsetof(struct service_grant_opts, group) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option group_add_options[] = {
 	{ "gid", "N", "the gid (default: the highest ever used in [ids], plus one)",
 	  UMCTL_OPT_STRING, offsetof(struct group_add_opts, gid) },
-	{ "description", "TEXT", "what the group is for",
-	  UMCTL_OPT_STRING, offsetof(struct group_add_opts, description) },
+	{ "description", "TEXT", "what the group is for", UMCTL_OPT_STRING,
+	  offsetof(struct group_add_opts, description) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
 static const struct umctl_option import_options[] = {
-	{ "passwd", "FILE", "users in passwd(5) format",
-	  UMCTL_OPT_STRING, offsetof(struct import_opts, passwd) },
-	{ "group", "FILE", "groups and their members in group(5) format",
-	  UMCTL_OPT_STRING, offsetof(struct import_opts, group) },
+	{ "passwd", "FILE", "users in passwd(5) format", UMCTL_OPT_STRING,
+	  offsetof(struct import_opts, passwd) },
+	{ "group", "FILE", "groups and their members in group(5) format", UMCTL_OPT_STRING,
+	  offsetof(struct import_opts, group) },
 	{ NULL, NULL, NULL, 0, 0 },
 };
 
@@ -150,8 +149,8 @@ static const struct umctl_verb init_verbs[] = {
 };
 
 static const struct umctl_verb status_verbs[] = {
-	{ NULL, "", 0, 0, NULL, UMCTL_STORE_READ, "read the store's status", NULL,
-	  umctl_cmd_status, "show the store's state; republish a snapshot that is behind" },
+	{ NULL, "", 0, 0, NULL, UMCTL_STORE_READ, "read the store's status", NULL, umctl_cmd_status,
+	  "show the store's state; republish a snapshot that is behind" },
 };
 
 static const struct umctl_verb import_verbs[] = {
@@ -200,8 +199,8 @@ static const struct umctl_verb service_verbs[] = {
 	  "add a service record (a PAM service name) and print it" },
 	{ "edit", "NAME", 1, 1, service_edit_options, UMCTL_STORE_WRITE, "edit service",
 	  umctl_check_service_edit, umctl_cmd_service_edit, "make a service restricted or open" },
-	{ "list", "", 0, 0, NULL, UMCTL_STORE_READ, "list services", NULL,
-	  umctl_cmd_service_list, "list the service records" },
+	{ "list", "", 0, 0, NULL, UMCTL_STORE_READ, "list services", NULL, umctl_cmd_service_list,
+	  "list the service records" },
 	{ "show", "NAME", 1, 1, NULL, UMCTL_STORE_READ, "show service", umctl_check_service,
 	  umctl_cmd_service_show, "show a service and its grants" },
 	{ "delete", "NAME", 1, 1, NULL, UMCTL_STORE_WRITE, "delete service", umctl_check_service,
@@ -218,8 +217,8 @@ static const struct umctl_verb service_verbs[] = {
 static const struct umctl_verb token_verbs[] = {
 	{ "list", "", 0, 0, NULL, UMCTL_STORE_READ, "list tokens", NULL, umctl_cmd_token_list,
 	  "list activation and reset tokens (never the tokens themselves)" },
-	{ "revoke", "USER", 1, 1, NULL, UMCTL_STORE_WRITE, "revoke the token of",
-	  umctl_check_user, umctl_cmd_token_revoke, "revoke the valid token of a user" },
+	{ "revoke", "USER", 1, 1, NULL, UMCTL_STORE_WRITE, "revoke the token of", umctl_check_user,
+	  umctl_cmd_token_revoke, "revoke the valid token of a user" },
 	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -446,8 +445,8 @@ static const char *help_command(const struct umctl_noun *n, char *buf, size_t si
 
 /* What the command line asks for instead of running a verb. */
 struct request {
-	bool help;            /* --help, -h */
-	bool version;         /* --version */
+	bool help;	      /* --help, -h */
+	bool version;	      /* --version */
 	bool help_command;    /* umctl help [NOUN [VERB]] */
 	const char *topic[2]; /* its NOUN and VERB */
 	int n_topic;
@@ -514,8 +513,9 @@ static int parse_option(struct umctl_cmd *cmd, struct request *req, char **argv,
 	if (o)
 		return set_option(cmd, o, value, argv, argc, i, hc);
 	if (cmd->noun && !cmd->verb)
-		return umctl_usage_error(
-			hc, "unknown option '--%s' (a verb's options follow the verb)", name);
+		return umctl_usage_error(hc,
+					 "unknown option '--%s' (a verb's options follow the verb)",
+					 name);
 	if (cmd->verb)
 		return umctl_usage_error(hc, "unknown option '--%s' for 'umctl %s%s%s'", name,
 					 cmd->noun->name, cmd->verb->name ? " " : "",
@@ -644,8 +644,8 @@ static int check_line(const struct umctl_cmd *cmd)
 		return 0;
 	s = synopsis(cmd->noun, v);
 	return umctl_usage_error(hc, "%s; usage: umctl %s",
-				 cmd->n_args < v->min_args ? "missing argument" :
-							     "too many arguments",
+				 cmd->n_args < v->min_args ? "missing argument"
+							   : "too many arguments",
 				 s ? s : cmd->noun->name);
 }
 

@@ -21,7 +21,7 @@ static void on_signal(int sig)
 	caught = sig;
 }
 
-static const int tty_signals[] = { SIGALRM, SIGHUP, SIGINT, SIGPIPE, SIGQUIT,
+static const int tty_signals[] = { SIGALRM, SIGHUP,  SIGINT,  SIGPIPE, SIGQUIT,
 				   SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU };
 
 enum read_result {
@@ -137,8 +137,8 @@ static enum read_result ask(int fd, const char *prompt, bool flush, char *buf, s
 	return rr;
 }
 
-int umctl_read_password(bool from_stdin, const struct um_config *cfg, const char *user,
-			char *buf, size_t size, const char *what)
+int umctl_read_password(bool from_stdin, const struct um_config *cfg, const char *user, char *buf,
+			size_t size, const char *what)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *prompt = NULL;

@@ -104,8 +104,8 @@ int umctl_cmd_user_absence(struct umctl_cmd *cmd)
 	const char *name = cmd->args[0];
 	int r;
 
-	r = o->clear ? um_absence_clear(cmd->store, name) :
-		       um_absence_add(cmd->store, name, o->from, o->until, o->reason);
+	r = o->clear ? um_absence_clear(cmd->store, name)
+		     : um_absence_add(cmd->store, name, o->from, o->until, o->reason);
 	if (r < 0)
 		return umctl_fail(r, "%s", cmd->what);
 	return 0;
@@ -128,9 +128,9 @@ int umctl_check_user_reset_password(struct umctl_cmd *cmd)
 		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
 				       "--ttl '%s' is not between 1m and 365d", o->ttl);
 	if (r < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
-				       "--ttl '%s' is not a duration (N, Ns, Nm, Nh or Nd, e.g. 24h)",
-				       o->ttl);
+		return umctl_fail_code(
+			UMCTL_EX_DATAERR, cmd->what,
+			"--ttl '%s' is not a duration (N, Ns, Nm, Nh or Nd, e.g. 24h)", o->ttl);
 	return 0;
 }
 

@@ -114,12 +114,13 @@ int umctl_check_service_grant(struct umctl_cmd *cmd)
 	int r;
 
 	if (!o->user == !o->group)
-		return umctl_usage_error("umctl service", "give either --user USER or --group GROUP");
+		return umctl_usage_error("umctl service",
+					 "give either --user USER or --group GROUP");
 	r = umctl_check_service(cmd);
 	if (r)
 		return r;
-	return o->user ? umctl_check_name(cmd, "user name", o->user) :
-			 umctl_check_name(cmd, "group name", o->group);
+	return o->user ? umctl_check_name(cmd, "user name", o->user)
+		       : umctl_check_name(cmd, "group name", o->group);
 }
 
 static int change_grant(struct umctl_cmd *cmd, bool grant)
@@ -129,8 +130,8 @@ static int change_grant(struct umctl_cmd *cmd, bool grant)
 	enum um_grantee kind = o->user ? UM_GRANT_USER : UM_GRANT_GROUP;
 	int r;
 
-	r = grant ? um_service_grant(cmd->store, cmd->args[0], kind, grantee) :
-		    um_service_revoke(cmd->store, cmd->args[0], kind, grantee);
+	r = grant ? um_service_grant(cmd->store, cmd->args[0], kind, grantee)
+		  : um_service_revoke(cmd->store, cmd->args[0], kind, grantee);
 	return r < 0 ? umctl_fail(r, "%s", cmd->what) : 0;
 }
 

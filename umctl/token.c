@@ -68,8 +68,8 @@ static char *compose(const struct um_user *u, bool activation, const char *token
 	host_name(host, sizeof(host));
 	format_local(expires_at, expires, sizeof(expires));
 	/* RFC 5322 date; the C locale (main) keeps the names English. */
-	if (!localtime_r(&now, &tm) || strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z",
-						&tm) == 0)
+	if (!localtime_r(&now, &tm) ||
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm) == 0)
 		date[0] = '\0';
 
 	f = open_memstream(&buf, &size);
@@ -90,18 +90,21 @@ static char *compose(const struct um_user *u, bool activation, const char *token
 	      f);
 	fprintf(f, "Hello %s,\n\n", u->name);
 	if (activation)
-		fprintf(f, "an account with the user name %s was created for you on %s.\n"
-			   "To activate it, use this one-time token:\n\n",
+		fprintf(f,
+			"an account with the user name %s was created for you on %s.\n"
+			"To activate it, use this one-time token:\n\n",
 			u->name, host);
 	else
-		fprintf(f, "a password reset was requested for your account %s on %s.\n"
-			   "Your one-time token:\n\n",
+		fprintf(f,
+			"a password reset was requested for your account %s on %s.\n"
+			"Your one-time token:\n\n",
 			u->name, host);
 	fprintf(f, "    %s\n\n", token);
-	fprintf(f, "Log in with this token as your password; you will be asked to\n"
-		   "choose a new password. The token works once and expires at\n"
-		   "%s.\n\n"
-		   "If you did not expect this message, please tell your administrator.\n",
+	fprintf(f,
+		"Log in with this token as your password; you will be asked to\n"
+		"choose a new password. The token works once and expires at\n"
+		"%s.\n\n"
+		"If you did not expect this message, please tell your administrator.\n",
 		expires);
 	if (fclose(f) != 0) {
 		if (buf) {
@@ -248,8 +251,8 @@ int umctl_issue_token(struct umctl_cmd *cmd, const struct um_user *u, const char
 	r = um_token_revoke(s, u->name);
 	return umctl_fail_code(UMCTL_EX_FAILURE, what,
 			       "[tokens] notify_command failed: %s; the token %s", why,
-			       r < 0 ? "could NOT be revoked: run 'umctl token revoke' now" :
-				       "was revoked");
+			       r < 0 ? "could NOT be revoked: run 'umctl token revoke' now"
+				     : "was revoked");
 }
 
 void umctl_emit_token(const struct umctl_token *t)

@@ -109,7 +109,7 @@ struct import_opts {
 
 /* What an option's field is. */
 enum umctl_opt_type {
-	UMCTL_OPT_FLAG,   /* bool, "--name" */
+	UMCTL_OPT_FLAG,	  /* bool, "--name" */
 	UMCTL_OPT_STRING, /* const char *, "--name VALUE" or "--name=VALUE" */
 };
 
@@ -119,7 +119,7 @@ struct umctl_option {
 	const char *arg;  /* metavariable for the help, NULL for a flag */
 	const char *help;
 	enum umctl_opt_type type;
-	size_t offset;    /* offsetof(struct ..._opts, field) */
+	size_t offset; /* offsetof(struct ..._opts, field) */
 };
 
 /* What a verb needs open before it runs. */
@@ -133,10 +133,10 @@ struct umctl_cmd;
 typedef int (*umctl_handler)(struct umctl_cmd *cmd);
 
 struct umctl_verb {
-	const char *name;    /* NULL for a noun that is a command itself */
-	const char *args;    /* positional arguments for the help, "" if none */
+	const char *name; /* NULL for a noun that is a command itself */
+	const char *args; /* positional arguments for the help, "" if none */
 	int min_args;
-	int max_args;        /* -1: no limit */
+	int max_args;			    /* -1: no limit */
 	const struct umctl_option *options; /* NULL-name terminated, may be NULL */
 	enum umctl_store_need store;
 	const char *what;    /* for "umctl: cannot <what> '<first argument>': ..." */
@@ -159,12 +159,12 @@ struct umctl_noun {
 struct umctl_cmd {
 	const struct umctl_noun *noun;
 	const struct umctl_verb *verb;
-	const char *config_path;       /* NULL: the default */
+	const char *config_path; /* NULL: the default */
 	bool json;
-	char **args;                   /* positional arguments */
+	char **args; /* positional arguments */
 	int n_args;
-	int n_opts;                    /* how many of the verb's options were given */
-	union {                        /* the verb's options, as its table binds them */
+	int n_opts; /* how many of the verb's options were given */
+	union {	    /* the verb's options, as its table binds them */
 		struct user_add_opts user_add;
 		struct user_edit_opts user_edit;
 		struct user_list_opts user_list;
@@ -177,9 +177,9 @@ struct umctl_cmd {
 		struct group_add_opts group_add;
 		struct import_opts import;
 	} opts;
-	struct um_config *config;      /* loaded before the check runs */
-	char *what;                    /* the verb's what, with the first argument */
-	struct um_store *store;        /* open for run when the verb needs it */
+	struct um_config *config; /* loaded before the check runs */
+	char *what;		  /* the verb's what, with the first argument */
+	struct um_store *store;	  /* open for run when the verb needs it */
 };
 
 /* --- exit.c: the one errno -> exit code mapping, and error messages --- */
@@ -256,10 +256,10 @@ void out_item_end(void);
 void out_list_end(void);
 
 /* Fields of the current record or item. */
-void out_str(const char *key, const char *v);  /* NULL: null / "-" */
+void out_str(const char *key, const char *v); /* NULL: null / "-" */
 void out_u64(const char *key, uint64_t v);
-void out_bool(const char *key, bool v);       /* true/false, yes/no */
-void out_time(const char *key, int64_t t);    /* ISO 8601 UTC; 0: null / "never" */
+void out_bool(const char *key, bool v);			  /* true/false, yes/no */
+void out_time(const char *key, int64_t t);		  /* ISO 8601 UTC; 0: null / "never" */
 void out_strv(const char *key, char *const *v, size_t n); /* array, "a,b" */
 
 /*
@@ -346,8 +346,8 @@ int umctl_cmd_group_remove_member(struct umctl_cmd *cmd);
 /* A token handed over by umctl_issue_token(). */
 struct umctl_token {
 	char token[UM_TOKEN_MAX]; /* the secret; "" when it was mailed */
-	int64_t expires_at;       /* unix seconds (at the latest a second early) */
-	const char *sent_to;      /* the address it was mailed to, or NULL */
+	int64_t expires_at;	  /* unix seconds (at the latest a second early) */
+	const char *sent_to;	  /* the address it was mailed to, or NULL */
 };
 
 /*
@@ -392,7 +392,7 @@ void umctl_user_policy_free(struct umctl_user_policy *p);
  * from /dev/tty, twice, without echo. Returns 0 or an exit code after
  * printing why ("cannot <what>: ...").
  */
-int umctl_read_password(bool from_stdin, const struct um_config *cfg, const char *user,
-			char *buf, size_t size, const char *what);
+int umctl_read_password(bool from_stdin, const struct um_config *cfg, const char *user, char *buf,
+			size_t size, const char *what);
 
 #endif

@@ -7,8 +7,8 @@
 #include "umctl.h"
 
 static const char *const user_columns[] = { "name", "uid", "gid", "kind", "full_name", NULL };
-static const char *const pending_columns[] = { "name", "uid", "kind", "full_name", "created_at",
-					       NULL };
+static const char *const pending_columns[] = { "name",	    "uid",	  "kind",
+					       "full_name", "created_at", NULL };
 static const char *const absent_columns[] = { "name", "uid", "full_name", "absent_until", NULL };
 
 /* Every field of a user, in the order of docs/umctl.md. */
@@ -37,8 +37,8 @@ static void emit_user(const struct um_user *u)
 		out_time("at", u->last_login_at);
 		out_str("service", u->last_login_service);
 		/* "" in the store: a local login (no PAM_RHOST) */
-		out_str("host", u->last_login_host && *u->last_login_host ? u->last_login_host :
-									      NULL);
+		out_str("host",
+			u->last_login_host && *u->last_login_host ? u->last_login_host : NULL);
 		out_object_end();
 	} else {
 		out_time("last_login", 0);
@@ -215,11 +215,13 @@ int umctl_check_user_edit(struct umctl_cmd *cmd)
 	int r;
 
 	if (cmd->n_opts == 0)
-		return umctl_usage_error("umctl user", "nothing to change: give at least one option");
+		return umctl_usage_error("umctl user",
+					 "nothing to change: give at least one option");
 	if (o->fields.email && o->no_email)
 		return umctl_usage_error("umctl user", "--email and --no-email exclude each other");
 	if (o->expires && o->no_expiry)
-		return umctl_usage_error("umctl user", "--expires and --no-expiry exclude each other");
+		return umctl_usage_error("umctl user",
+					 "--expires and --no-expiry exclude each other");
 
 	r = umctl_check_user(cmd);
 	if (!r)

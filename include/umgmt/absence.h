@@ -26,7 +26,7 @@ int um_absence_clear(struct um_store *s, const char *name) __attribute__((warn_u
 struct um_absence {
 	char from[11];
 	char until[11]; /* "" = open-ended */
-	char *reason;   /* "" when none */
+	char *reason;	/* "" when none */
 };
 void um_absence_list_free(struct um_absence *v, size_t n);
 /* The absences of name, ordered by start date. Returns 0, -ESRCH, -EIO,

@@ -54,11 +54,11 @@
 #define UM_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 /* Hand a pointer over to the caller: returns it and clears the source. */
-#define UM_TAKE_PTR(p)                                                        \
-	({                                                                    \
-		__typeof__(p) _tp = (p);                                      \
-		(p) = NULL;                                                   \
-		_tp;                                                          \
+#define UM_TAKE_PTR(p)                                                                             \
+	({                                                                                         \
+		__typeof__(p) _tp = (p);                                                           \
+		(p) = NULL;                                                                        \
+		_tp;                                                                               \
 	})
 
 static inline void um_freep(void *p)
@@ -114,7 +114,8 @@ const char *um_strerror(int err);
 /* Strict number parsing in the spirit of OpenBSD's strtonum(): decimal
  * digits only (no sign, no space, no leading zero but "0" itself, no
  * octal or hex), within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
-int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) __attribute__((warn_unused_result));
+int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+	__attribute__((warn_unused_result));
 
 /* Strict duration parsing for the config and umctl: decimal digits as in
  * um_parse_u64(), optionally followed by one unit, s (seconds, also the
@@ -122,7 +123,8 @@ int um_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret) __att
  * "24h", "7d". No sign, no space, no fraction, no combinations ("1h30m").
  * The result in seconds must lie within [min, max]. Returns 0 or -EINVAL
  * (does not parse) / -ERANGE (out of range). */
-int um_parse_duration(const char *s, int64_t min, int64_t max, int64_t *ret) __attribute__((warn_unused_result));
+int um_parse_duration(const char *s, int64_t min, int64_t max, int64_t *ret)
+	__attribute__((warn_unused_result));
 
 /* strdup that returns NULL only for a NULL argument or on ENOMEM. */
 char *um_strdup(const char *s);

@@ -46,28 +46,28 @@ enum um_service_policy {
 };
 
 struct um_config {
-	char *path;          /* the file this was read from ("" = defaults) */
-	char *store_dir;     /* [store] dir */
-	uint32_t uid_min;    /* [ids] uid_min .. uid_max */
+	char *path;	  /* the file this was read from ("" = defaults) */
+	char *store_dir;  /* [store] dir */
+	uint32_t uid_min; /* [ids] uid_min .. uid_max */
 	uint32_t uid_max;
-	uint32_t gid_min;    /* [ids] gid_min .. gid_max */
+	uint32_t gid_min; /* [ids] gid_min .. gid_max */
 	uint32_t gid_max;
-	char *home_template; /* [users] home, "%u" = user name */
-	char *default_shell; /* [users] shell */
-	bool user_private_groups; /* [users] private_groups */
-	char *default_group; /* [users] default_group, when private_groups = no */
-	bool approval_required;  /* [users] approval_required */
-	uint64_t argon2_opslimit; /* [password] argon2_ops */
-	uint64_t argon2_memlimit; /* [password] argon2_mem_kib * 1024 */
+	char *home_template;	      /* [users] home, "%u" = user name */
+	char *default_shell;	      /* [users] shell */
+	bool user_private_groups;     /* [users] private_groups */
+	char *default_group;	      /* [users] default_group, when private_groups = no */
+	bool approval_required;	      /* [users] approval_required */
+	uint64_t argon2_opslimit;     /* [password] argon2_ops */
+	uint64_t argon2_memlimit;     /* [password] argon2_mem_kib * 1024 */
 	uint32_t password_min_length; /* [password] min_length */
 	enum um_service_policy default_service_policy; /* [services] default */
 	/* [services] open: PAM services that are open when they have no
 	 * record, even with default = deny (see docs/POLICY.md). */
 	char **open_services;
 	size_t n_open_services;
-	int64_t token_ttl;     /* [tokens] ttl, seconds */
-	char *notify_command;  /* [tokens] notify_command, "" = off (never NULL) */
-	uint32_t lockout_deny; /* [lockout] deny, 0 = no lockout */
+	int64_t token_ttl;	       /* [tokens] ttl, seconds */
+	char *notify_command;	       /* [tokens] notify_command, "" = off (never NULL) */
+	uint32_t lockout_deny;	       /* [lockout] deny, 0 = no lockout */
 	int64_t lockout_fail_interval; /* [lockout] fail_interval, seconds */
 	int64_t lockout_unlock_time;   /* [lockout] unlock_time, seconds */
 };

@@ -88,11 +88,9 @@ static inline void um_directory_releasep(struct um_directory **d)
 }
 
 /* Look-ups. Return 0 and fill ret, or -ESRCH, -EBADMSG, -EIO, -ENOMEM. */
-int um_directory_user_by_name(struct um_directory *d, const char *name,
-			      struct um_dir_user *ret);
+int um_directory_user_by_name(struct um_directory *d, const char *name, struct um_dir_user *ret);
 int um_directory_user_by_uid(struct um_directory *d, uint32_t uid, struct um_dir_user *ret);
-int um_directory_group_by_name(struct um_directory *d, const char *name,
-			       struct um_dir_group *ret);
+int um_directory_group_by_name(struct um_directory *d, const char *name, struct um_dir_group *ret);
 int um_directory_group_by_gid(struct um_directory *d, uint32_t gid, struct um_dir_group *ret);
 
 /*

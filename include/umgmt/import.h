@@ -14,7 +14,7 @@
 #include "umgmt/store.h"
 
 struct um_import_result {
-	uint64_t users;   /* users added */
+	uint64_t users;	  /* users added */
 	uint64_t groups;  /* groups added */
 	uint64_t members; /* memberships added */
 };

@@ -15,7 +15,8 @@
 
 /* Hashes pw with the config's Argon2id cost into out. Returns 0, -EINVAL
  * (too long), -ENOMEM. */
-int um_password_hash(const struct um_config *c, const char *pw, char out[UM_HASH_MAX]) __attribute__((warn_unused_result));
+int um_password_hash(const struct um_config *c, const char *pw, char out[UM_HASH_MAX])
+	__attribute__((warn_unused_result));
 
 /* Returns 0 when pw matches hash, -EACCES when it does not, -EBADMSG for a
  * hash this build cannot read. Constant time in pw. */
@@ -31,6 +32,7 @@ void um_password_dummy_verify(const struct um_config *c, const char *pw);
 /* The password policy: at least min_length characters, at most
  * UM_PASSWORD_MAX bytes, not the user's name. Returns 0 or -EINVAL with a
  * detail sentence addressed to the person choosing it. */
-int um_password_check_policy(const struct um_config *c, const char *name, const char *pw) __attribute__((warn_unused_result));
+int um_password_check_policy(const struct um_config *c, const char *name, const char *pw)
+	__attribute__((warn_unused_result));
 
 #endif

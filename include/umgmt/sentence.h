@@ -14,13 +14,13 @@
 enum um_sentence {
 	UM_SAY_DISABLED,
 	UM_SAY_PENDING,
-	UM_SAY_EXPIRED,        /* arg: the date, "24 December 2026" */
-	UM_SAY_ABSENT_UNTIL,   /* arg: the last day, "24 December" */
-	UM_SAY_ABSENT,         /* until further notice */
-	UM_SAY_SERVICE,        /* arg: the PAM service, "sshd" */
+	UM_SAY_EXPIRED,	     /* arg: the date, "24 December 2026" */
+	UM_SAY_ABSENT_UNTIL, /* arg: the last day, "24 December" */
+	UM_SAY_ABSENT,	     /* until further notice */
+	UM_SAY_SERVICE,	     /* arg: the PAM service, "sshd" */
 	UM_SAY_MUST_CHANGE,
-	UM_SAY_LOCKED_FOR,     /* arg: "10 minutes" */
-	UM_SAY_LOCKED,         /* for how long unknown */
+	UM_SAY_LOCKED_FOR, /* arg: "10 minutes" */
+	UM_SAY_LOCKED,	   /* for how long unknown */
 	UM_SAY_TOKEN_LOGIN,
 	UM_SAY_TOKEN_GONE,
 	UM_SAY_UID_MISMATCH,

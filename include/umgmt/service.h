@@ -21,17 +21,20 @@ void um_service_list_free(struct um_service **v, size_t n);
 
 /* Adds a service record (description NULL = ""; printable, <= 255
  * bytes). Returns 0, -EINVAL, -EEXIST, -EBUSY, -EIO. */
-int um_service_add(struct um_store *s, const char *name, bool restricted,
-		   const char *description) __attribute__((warn_unused_result));
+int um_service_add(struct um_store *s, const char *name, bool restricted, const char *description)
+	__attribute__((warn_unused_result));
 /* Changes restricted. Returns 0, -ESRCH, -EBUSY, -EIO. */
-int um_service_set_restricted(struct um_store *s, const char *name, bool restricted) __attribute__((warn_unused_result));
+int um_service_set_restricted(struct um_store *s, const char *name, bool restricted)
+	__attribute__((warn_unused_result));
 /* Deletes the record and its grants. Returns 0, -ESRCH, -EBUSY, -EIO. */
 int um_service_delete(struct um_store *s, const char *name) __attribute__((warn_unused_result));
 /* Returns 0 and the record (free with um_service_free), -ESRCH, -EIO. */
-int um_service_get(struct um_store *s, const char *name, struct um_service **ret) __attribute__((warn_unused_result));
+int um_service_get(struct um_store *s, const char *name, struct um_service **ret)
+	__attribute__((warn_unused_result));
 /* Every record, by name. Returns 0, -EIO, -ENOMEM; free with
  * um_service_list_free. */
-int um_service_list(struct um_store *s, struct um_service ***ret, size_t *ret_n) __attribute__((warn_unused_result));
+int um_service_list(struct um_store *s, struct um_service ***ret, size_t *ret_n)
+	__attribute__((warn_unused_result));
 
 enum um_grantee { UM_GRANT_USER, UM_GRANT_GROUP };
 /* Grants/revokes a service to a user or group. Returns 0, -ESRCH (no such

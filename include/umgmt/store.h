@@ -24,7 +24,7 @@ struct um_store;
 #define UM_DIRECTORY_FORMAT 2
 
 enum {
-	UM_STORE_READ = 0,       /* read only (status, list, show) */
+	UM_STORE_READ = 0,	 /* read only (status, list, show) */
 	UM_STORE_WRITE = 1 << 0, /* read and write */
 	/*
 	 * With UM_STORE_WRITE: a login's connection (pam_umgmt). It may
@@ -52,7 +52,8 @@ int um_store_init(const struct um_config *cfg) __attribute__((warn_unused_result
  * a newer one is refused (-EBADMSG). Returns 0, -ENOENT (no store: run
  * umctl init), -EACCES, -EBADMSG, -EBUSY, -EIO.
  */
-int um_store_open(const struct um_config *cfg, int flags, struct um_store **ret) __attribute__((warn_unused_result));
+int um_store_open(const struct um_config *cfg, int flags, struct um_store **ret)
+	__attribute__((warn_unused_result));
 void um_store_close(struct um_store *s);
 static inline void um_store_closep(struct um_store **s)
 {
@@ -67,9 +68,9 @@ const struct um_config *um_store_config(const struct um_store *s);
 
 struct um_status {
 	int schema_version;
-	uint64_t generation;            /* bumped by every committed change */
-	uint64_t published_generation;  /* generation in directory.db, 0 if none */
-	bool directory_ok;              /* snapshot present and readable */
+	uint64_t generation;	       /* bumped by every committed change */
+	uint64_t published_generation; /* generation in directory.db, 0 if none */
+	bool directory_ok;	       /* snapshot present and readable */
 	uint64_t users;
 	uint64_t groups;
 	uint64_t pending_approvals;

@@ -33,23 +33,23 @@ struct um_user {
 	char *group; /* primary group's name */
 	enum um_user_kind kind;
 	char *full_name; /* "" when none */
-	char *email;     /* NULL when none */
+	char *email;	 /* NULL when none */
 	char *home;
 	char *shell;
 	bool enabled;
 	bool approved;
 	bool has_password;
-	int64_t created_at;          /* unix seconds */
+	int64_t created_at; /* unix seconds */
 	int64_t updated_at;
 	int64_t password_changed_at; /* 0 = never */
-	char **groups;               /* supplementary group names, sorted */
+	char **groups;		     /* supplementary group names, sorted */
 	size_t n_groups;
 	/* login policy (account.h, login.h) */
-	char *expires_on;            /* "YYYY-MM-DD", NULL = never expires */
-	bool must_change_password;   /* the next login must change it */
-	int64_t last_login_at;       /* unix seconds, 0 = never */
-	char *last_login_service;    /* NULL = never */
-	char *last_login_host;       /* "" = local, NULL = never */
+	char *expires_on;	   /* "YYYY-MM-DD", NULL = never expires */
+	bool must_change_password; /* the next login must change it */
+	int64_t last_login_at;	   /* unix seconds, 0 = never */
+	char *last_login_service;  /* NULL = never */
+	char *last_login_host;	   /* "" = local, NULL = never */
 };
 
 void um_user_free(struct um_user *u);
@@ -64,16 +64,19 @@ void um_user_list_free(struct um_user **v, size_t n);
  */
 struct um_user_spec {
 	const char *full_name;
-	const char *email;   /* edit: "" clears it */
+	const char *email; /* edit: "" clears it */
 	const char *home;
 	const char *shell;
-	const char *group;   /* primary group (add: only without private groups,
+	const char *group;  /* primary group (add: only without private groups,
 	                      * or to override; edit: move to this group) */
-	const char *rename;  /* edit only */
-	int kind;            /* enum um_user_kind, -1 = default/unchanged */
-	int64_t uid;         /* add only: -1 = allocate */
+	const char *rename; /* edit only */
+	int kind;	    /* enum um_user_kind, -1 = default/unchanged */
+	int64_t uid;	    /* add only: -1 = allocate */
 };
-#define UM_USER_SPEC_INIT { .kind = -1, .uid = -1 }
+#define UM_USER_SPEC_INIT                                                                          \
+	{                                                                                          \
+		.kind = -1, .uid = -1                                                              \
+	}
 
 /*
  * Adds user name. With private groups on, a group of the same name and
@@ -90,7 +93,8 @@ int um_user_add(struct um_store *s, const char *name, const struct um_user_spec 
 
 /* Changes what spec sets. Returns 0, -ESRCH, -EINVAL, -EEXIST (rename to
  * a taken name), -EBUSY, -EIO. */
-int um_user_edit(struct um_store *s, const char *name, const struct um_user_spec *spec) __attribute__((warn_unused_result));
+int um_user_edit(struct um_store *s, const char *name, const struct um_user_spec *spec)
+	__attribute__((warn_unused_result));
 
 /*
  * Deletes user name, their memberships, their private group (if no other
@@ -101,10 +105,12 @@ int um_user_edit(struct um_store *s, const char *name, const struct um_user_spec
 int um_user_delete(struct um_store *s, const char *name) __attribute__((warn_unused_result));
 
 /* Returns 0 and the user in *ret (free with um_user_free), -ESRCH, -EIO. */
-int um_user_get(struct um_store *s, const char *name, struct um_user **ret) __attribute__((warn_unused_result));
+int um_user_get(struct um_store *s, const char *name, struct um_user **ret)
+	__attribute__((warn_unused_result));
 
 /* All users ordered by uid. Returns 0, -EIO, -ENOMEM. */
-int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n) __attribute__((warn_unused_result));
+int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n)
+	__attribute__((warn_unused_result));
 
 enum {
 	UM_USER_LIST_PENDING = 1 << 0, /* waiting for approval */
@@ -126,7 +132,8 @@ int um_user_list_filtered(struct um_store *s, unsigned filter, const char *today
  * checked) and revokes any unused activation or reset token of theirs.
  * Returns 0, -ESRCH, -EINVAL (policy: detail), -EBUSY, -EIO.
  */
-int um_user_set_password(struct um_store *s, const char *name, const char *password) __attribute__((warn_unused_result));
+int um_user_set_password(struct um_store *s, const char *name, const char *password)
+	__attribute__((warn_unused_result));
 
 /*
  * Verifies password for name. The same Argon2id work is spent whether the
@@ -135,7 +142,8 @@ int um_user_set_password(struct um_store *s, const char *name, const char *passw
  * not an error). Returns 0, -EACCES (wrong password or none set), -ESRCH
  * (no such umgmt user), -EIO.
  */
-int um_user_authenticate(struct um_store *s, const char *name, const char *password) __attribute__((warn_unused_result));
+int um_user_authenticate(struct um_store *s, const char *name, const char *password)
+	__attribute__((warn_unused_result));
 
 /* ---- the login flags (umctl user disable|enable|approve|unapprove) ---- */
 
@@ -171,13 +179,13 @@ int um_user_count(struct um_store *s, uint64_t *ret_users, uint64_t *ret_pending
  * that a login never looks the name up twice.
  */
 struct um_login_user {
-	int64_t id;   /* the row id the other calls take */
+	int64_t id; /* the row id the other calls take */
 	uint32_t uid;
 	bool enabled;
 	bool approved;
 	bool must_change_password;
 	char expires_on[11]; /* "YYYY-MM-DD", "" = never expires */
-	char *hash;          /* the password hash, NULL = none; a secret */
+	char *hash;	     /* the password hash, NULL = none; a secret */
 };
 /* Wipes and frees the hash; the struct may be reused. NULL is fine. */
 void um_login_user_clear(struct um_login_user *u);

@@ -31,6 +31,10 @@ if [ -z "${UMCTL:-}" ]; then
 fi
 case $UMCTL in /*) ;; *) UMCTL=$PWD/$UMCTL ;; esac
 
+# Dates and times are UTC in every scenario.
+TZ=UTC
+export TZ
+
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/umctl-$TEST_NAME.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -148,45 +152,26 @@ expect_refusal_stdin() {
 	unset INPUT
 }
 
+# expect_in FILE WHAT GREP_FLAGS TEXT: FILE (the last command's stdout or
+# stderr, called WHAT) has TEXT (grep -F GREP_FLAGS).
+expect_in() {
+	if grep -q"$3" -- "$4" "$1"; then
+		ok "$2 '$(describe "$4")'"
+	else
+		not_ok "$2 '$(describe "$4")'"
+		show_output
+	fi
+}
+
 # expect_out TEXT / expect_err TEXT: the last command's stdout / stderr
 # contains TEXT (a fixed string).
-expect_out() {
-	if grep -qF -- "$1" "$OUT"; then
-		ok "stdout has '$(describe "$1")'"
-	else
-		not_ok "stdout has '$(describe "$1")'"
-		show_output
-	fi
-}
+expect_out() { expect_in "$OUT" "stdout has" F "$1"; }
+expect_err() { expect_in "$ERR" "stderr has" F "$1"; }
 
-expect_err() {
-	if grep -qF -- "$1" "$ERR"; then
-		ok "stderr has '$(describe "$1")'"
-	else
-		not_ok "stderr has '$(describe "$1")'"
-		show_output
-	fi
-}
-
-# expect_err_line LINE / expect_out_line LINE: the last command's stderr /
-# stdout has LINE as one whole line.
-expect_err_line() {
-	if grep -qxF -- "$1" "$ERR"; then
-		ok "stderr says '$(describe "$1")'"
-	else
-		not_ok "stderr says '$(describe "$1")'"
-		show_output
-	fi
-}
-
-expect_out_line() {
-	if grep -qxF -- "$1" "$OUT"; then
-		ok "stdout says '$(describe "$1")'"
-	else
-		not_ok "stdout says '$(describe "$1")'"
-		show_output
-	fi
-}
+# expect_out_line LINE / expect_err_line LINE: the last command's stdout /
+# stderr has LINE as one whole line.
+expect_out_line() { expect_in "$OUT" "stdout says" xF "$1"; }
+expect_err_line() { expect_in "$ERR" "stderr says" xF "$1"; }
 
 expect_no_out() {
 	if [ ! -s "$OUT" ]; then

@@ -2,8 +2,6 @@
 # user disable|enable|approve|unapprove: the account flags, the approval
 # queue (user list --pending, status), and refusals that change nothing.
 . "$(dirname "$0")/lib.sh"
-TZ=UTC
-export TZ
 
 # What refused also keeps unchanged, beyond lib.sh's state.
 state_extra() {

@@ -3,8 +3,6 @@
 # away today and until when), --clear; bad dates and mixed options are
 # refused, naming the input, and change nothing.
 . "$(dirname "$0")/lib.sh"
-TZ=UTC
-export TZ
 
 # What refused also keeps unchanged, beyond lib.sh's state.
 state_extra() {

@@ -2,8 +2,6 @@
 # user edit --expires/--no-expiry and user passwd --expire: the dates and
 # the forced password change, and refusals that change nothing.
 . "$(dirname "$0")/lib.sh"
-TZ=UTC
-export TZ
 
 # What refused also keeps unchanged, beyond lib.sh's state.
 state_extra() {

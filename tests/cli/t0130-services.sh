@@ -2,8 +2,6 @@
 # service add|edit|list|show|delete|grant|revoke, and what user show says
 # a user can reach and why; refusals name their input and change nothing.
 . "$(dirname "$0")/lib.sh"
-TZ=UTC
-export TZ
 
 # What refused also keeps unchanged, beyond lib.sh's state.
 state_extra() {

@@ -5,8 +5,6 @@
 # command line or in the environment); token list and revoke; --ttl.
 . "$(dirname "$0")/lib.sh"
 require_program test-policy-helper
-TZ=UTC
-export TZ
 
 # What refused also keeps unchanged, beyond lib.sh's state.
 state_extra() {

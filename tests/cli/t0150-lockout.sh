@@ -5,8 +5,6 @@
 # calls the PAM module uses (tests/cli/test-policy-helper.c).
 . "$(dirname "$0")/lib.sh"
 require_program test-policy-helper
-TZ=UTC
-export TZ
 
 write_config "[lockout]" "deny = 3" "fail_interval = 15m" "unlock_time = 10m"
 expect_exit 0 umctl init

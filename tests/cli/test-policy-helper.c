@@ -51,8 +51,7 @@ int main(int argc, char **argv)
 		r = -EINVAL;
 out:
 	if (r < 0)
-		fprintf(stderr, "test-policy-helper: %s: %s\n", argv[2],
-			um_error_text(r));
+		fprintf(stderr, "test-policy-helper: %s: %s\n", argv[2], um_error_text(r));
 	um_login_user_clear(&u);
 	um_store_close(s);
 	um_config_free(cfg);

@@ -104,6 +104,31 @@ ssh_refused() {
 	fi
 }
 
+# ssh_new_password USER PASSWORD NEW DESC TEXT...: a keyboard-interactive
+# login with PASSWORD that makes USER choose NEW (um_ssh_converse answers
+# the prompts): it must succeed, show every TEXT (a fixed string) and run
+# "id -un" as USER.
+ssh_new_password() {
+	local user=$1 pw=$2 newpw=$3 desc="${LABEL:+$LABEL: }$4" rc text missing=
+	shift 4
+	clear_out
+	UM_PW=$pw UM_NEWPW=$newpw um_ssh_converse "$user" id -un >"$OUT" 2>&1 </dev/null
+	rc=$?
+	tr -d '\r' <"$OUT" >"$UM_T/dialogue"
+	for text in "$@"; do
+		grep -qF -- "$text" "$UM_T/dialogue" || missing+=" \"$text\""
+	done
+	if [ "$rc" -ne 0 ]; then
+		not_ok "$desc" "exit $rc"
+	elif [ -n "$missing" ]; then
+		not_ok "$desc" "the dialogue lacks:$missing"
+	elif ! grep -qxF -- "$user" "$UM_T/dialogue"; then
+		not_ok "$desc" "id -un did not print $user"
+	else
+		ok "$desc"
+	fi
+}
+
 # ------------------------------------------------------------------ dates
 TODAY=$(date +%F)
 TOMORROW=$(date -d tomorrow +%F)
@@ -160,11 +185,7 @@ EOF
 # Our own syslog (tests/e2e/lib.sh), so that the module's log lines
 # (reason, service, remote host) and the absence of secrets in them can be
 # checked.
-if um_syslog_start; then
-	ok "a syslog listener on /dev/log (in the namespace)"
-else
-	not_ok "a syslog listener on /dev/log (in the namespace)"
-fi
+check "a syslog listener on /dev/log (in the namespace)" um_syslog_start
 
 # ------------------------------------------------------------------ sshd
 trap 'um_sshd_stop; um_syslog_stop' EXIT
@@ -298,16 +319,9 @@ else
 	TOKEN=NO-TOKEN-PRINTED
 fi
 LABEL="reset token"
-clear_out
-UM_PW=$TOKEN UM_NEWPW=$IVAN_NEW um_ssh_converse ivan id -un >"$OUT" 2>&1 </dev/null
-rc=$?
-dialogue=$(tr -d '\r' <"$OUT")
-if [ "$rc" -eq 0 ] && grep -q 'New password:' <<<"$dialogue" &&
-	grep -q 'Retype new password:' <<<"$dialogue" && grep -qx 'ivan' <<<"$dialogue"; then
-	ok "$LABEL: ssh ivan with the token: asked New password, Retype new password, then runs as ivan"
-else
-	not_ok "$LABEL: ssh ivan with the token: asked New password, Retype new password, then runs as ivan" "exit $rc"
-fi
+ssh_new_password ivan "$TOKEN" "$IVAN_NEW" \
+	"ssh ivan with the token: asked New password, Retype new password, then runs as ivan" \
+	'New password:' 'Retype new password:'
 ssh_in pw ivan "$IVAN_NEW"
 ssh_refused pw ivan "" "$(pw_of ivan)" "ssh ivan with his old password is refused"
 ssh_refused pw ivan "" "$TOKEN" "ssh ivan with the used token is refused"
@@ -319,16 +333,9 @@ check_output "umctl token list shows ivan's reset token as used" \
 FRANK_NEW='Frank-Fresh-Passw0rd-3'
 check "umctl user passwd frank --expire" umctl user passwd frank --expire
 LABEL="forced change"
-clear_out
-UM_PW=$(pw_of frank) UM_NEWPW=$FRANK_NEW um_ssh_converse frank id -un >"$OUT" 2>&1 </dev/null
-rc=$?
-dialogue=$(tr -d '\r' <"$OUT")
-if [ "$rc" -eq 0 ] && grep -qF "$S_MUST_CHANGE" <<<"$dialogue" &&
-	grep -q 'Retype new password:' <<<"$dialogue" && grep -qx 'frank' <<<"$dialogue"; then
-	ok "$LABEL: ssh frank is told \"$S_MUST_CHANGE\", chooses a new password, runs as frank"
-else
-	not_ok "$LABEL: ssh frank is told \"$S_MUST_CHANGE\", chooses a new password, runs as frank" "exit $rc"
-fi
+ssh_new_password frank "$(pw_of frank)" "$FRANK_NEW" \
+	"ssh frank is told \"$S_MUST_CHANGE\", chooses a new password, runs as frank" \
+	"$S_MUST_CHANGE" 'Retype new password:'
 ssh_in pw frank "$FRANK_NEW"
 
 # ------------------------------------------------------------------ lockout

@@ -37,11 +37,7 @@ STORE=/var/lib/umgmt
 # Every refusal is checked with its reason (check_refused: the exit
 # status and the lines the user reads; check_logged: the modules' syslog
 # line, where the user reads only "Authentication failure").
-if um_syslog_start; then
-	ok "a syslog listener on /dev/log (in the namespace)"
-else
-	not_ok "a syslog listener on /dev/log (in the namespace)"
-fi
+check "a syslog listener on /dev/log (in the namespace)" um_syslog_start
 trap 'um_sshd_stop; um_syslog_stop' EXIT
 trap 'exit 143' TERM INT HUP
 

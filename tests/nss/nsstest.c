@@ -13,17 +13,17 @@
 #include "nsstest.h"
 #include "umgmt/store.h"
 
-#define DIE(...)                                                                         \
-	do {                                                                             \
-		fprintf(stderr, "nsstest: " __VA_ARGS__);                                \
-		fputc('\n', stderr);                                                     \
-		abort();                                                                 \
+#define DIE(...)                                                                                   \
+	do {                                                                                       \
+		fprintf(stderr, "nsstest: " __VA_ARGS__);                                          \
+		fputc('\n', stderr);                                                               \
+		abort();                                                                           \
 	} while (0)
 
-const char *const std_user_names[] = {"alice", "bob", "carol", "dave", "zed", NULL};
-const uint32_t std_user_uids[] = {2000, 2001, 2002, 2003, 65533};
-const char *const std_group_names[] = {"users", "alice", "staff", "big", "empty", NULL};
-const uint32_t std_group_gids[] = {100, 2000, 3000, 3001, 3002};
+const char *const std_user_names[] = { "alice", "bob", "carol", "dave", "zed", NULL };
+const uint32_t std_user_uids[] = { 2000, 2001, 2002, 2003, 65533 };
+const char *const std_group_names[] = { "users", "alice", "staff", "big", "empty", NULL };
+const uint32_t std_group_gids[] = { 100, 2000, 3000, 3001, 3002 };
 
 void snap_sql(sqlite3 *db, const char *sql)
 {
@@ -49,8 +49,8 @@ sqlite3 *snap_begin_schema(const char *tmp_path, const char *schema, int format)
 	snap_sql(db, "PRAGMA journal_mode = DELETE");
 	snap_sql(db, schema);
 	snap_sql(db, "BEGIN");
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO meta VALUES('format', %d), ('generation', 1)", format);
+	snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES('format', %d), ('generation', 1)",
+		 format);
 	snap_sql(db, sql);
 	return db;
 }
@@ -74,7 +74,9 @@ static void done(sqlite3 *db, sqlite3_stmt *st)
 void snap_user(sqlite3 *db, uint32_t uid, uint32_t gid, const char *name, const char *gecos,
 	       const char *dir, const char *shell)
 {
-	sqlite3_stmt *st = prep(db, "INSERT INTO passwd(uid, gid, name, gecos, dir, shell) VALUES(?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = prep(
+		db,
+		"INSERT INTO passwd(uid, gid, name, gecos, dir, shell) VALUES(?, ?, ?, ?, ?, ?)");
 
 	sqlite3_bind_int64(st, 1, uid);
 	sqlite3_bind_int64(st, 2, gid);
@@ -133,8 +135,8 @@ static void write_standard(const char *path, int version, const char *schema, in
 {
 	char tmp[4096], gecos[LONG_GECOS_LEN + 1];
 	uint32_t carol_gids[200];
-	const uint32_t alice_gids[] = {3000, 3001, 3002};
-	const uint32_t bob_gids[] = {100, 3000};
+	const uint32_t alice_gids[] = { 3000, 3001, 3002 };
+	const uint32_t bob_gids[] = { 100, 3000 };
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	sqlite3 *db = snap_begin_schema(tmp, schema, format);

@@ -133,7 +133,7 @@ static void test_misses(void **state __attribute__((unused)))
 	char buf[1024];
 	int err;
 
-	const char *names[] = {"nobody-here", "", "ALICE", "alice ", "alic", "alice%", "a'b"};
+	const char *names[] = { "nobody-here", "", "ALICE", "alice ", "alic", "alice%", "a'b" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		err = 0;
 		assert_int_equal(M.getpwnam_r(names[i], &pw, buf, sizeof(buf), &err),
@@ -144,7 +144,7 @@ static void test_misses(void **state __attribute__((unused)))
 				 NSS_STATUS_NOTFOUND);
 		assert_int_equal(err, ENOENT);
 	}
-	const uint32_t ids[] = {0, 1, 1999, 65534, 4000000000u, (uint32_t)-1};
+	const uint32_t ids[] = { 0, 1, 1999, 65534, 4000000000u, (uint32_t)-1 };
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		err = 0;
 		assert_int_equal(M.getpwuid_r(ids[i], &pw, buf, sizeof(buf), &err),
@@ -580,7 +580,7 @@ static void test_threads(void **state __attribute__((unused)))
 	struct hammer h[8];
 
 	for (unsigned i = 0; i < 8; i++) {
-		h[i] = (struct hammer){.seed = i * 7919 + 1};
+		h[i] = (struct hammer){ .seed = i * 7919 + 1 };
 		assert_int_equal(pthread_create(&t[i], NULL, hammer_thread, &h[i]), 0);
 	}
 	for (unsigned i = 0; i < 8; i++) {
@@ -754,7 +754,7 @@ static void test_snapshot_replaced(void **state __attribute__((unused)))
 	if (M.getpwnam_r("alice", &pw, buf, 1 << 20, &err) != NSS_STATUS_SUCCESS ||
 	    strcmp(pw.pw_gecos, "Alice Liddell") != 0)
 		r |= 2;
-	M.setpwent(0); /* an enumeration started now keeps the old snapshot */
+	M.setpwent(0);		      /* an enumeration started now keeps the old snapshot */
 	snap_write_standard_v2(path); /* a new inode renamed into place */
 	usleep(1100 * 1000);
 	if (M.getpwnam_r("frank", &pw, buf, 1 << 20, &err) != NSS_STATUS_SUCCESS ||

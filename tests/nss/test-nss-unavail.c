@@ -63,8 +63,8 @@ static void call_all(struct nss_mod *m, struct outcome *o)
 	o->status[PWUID] = m->getpwuid_r(2000, &pw, buf, sizeof(buf), &o->err[PWUID]);
 	o->status[GRNAM] = m->getgrnam_r("staff", &gr, buf, sizeof(buf), &o->err[GRNAM]);
 	o->status[GRGID] = m->getgrgid_r(3000, &gr, buf, sizeof(buf), &o->err[GRGID]);
-	o->status[INITGR] = m->initgroups_dyn("alice", 2000, &start, &size, &groups, 0,
-					      &o->err[INITGR]);
+	o->status[INITGR] =
+		m->initgroups_dyn("alice", 2000, &start, &size, &groups, 0, &o->err[INITGR]);
 	m->setpwent(0);
 	o->status[PWENT] = m->getpwent_r(&pw, buf, sizeof(buf), &o->err[PWENT]);
 	m->endpwent();
@@ -306,14 +306,12 @@ static void walk_all(struct nss_mod *m)
 		m->getgrgid_r(std_group_gids[i], &gr, buf, sizeof(buf), &err);
 	}
 	m->setpwent(0);
-	for (int n = 0; n < 100 && m->getpwent_r(&pw, buf, sizeof(buf), &err) ==
-					     NSS_STATUS_SUCCESS;
+	for (int n = 0; n < 100 && m->getpwent_r(&pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS;
 	     n++)
 		;
 	m->endpwent();
 	m->setgrent(0);
-	for (int n = 0; n < 100 && m->getgrent_r(&gr, buf, sizeof(buf), &err) ==
-					     NSS_STATUS_SUCCESS;
+	for (int n = 0; n < 100 && m->getgrent_r(&gr, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS;
 	     n++)
 		;
 	m->endgrent();
@@ -371,15 +369,15 @@ static void test_corrupt_pages(void **state __attribute__((unused)))
 /* A format 1 snapshot (the layout before the covering indexes: UNIQUE
  * name columns): the reader does not walk it itself but asks SQLite, with
  * the same answers, until the next publish rewrites it. */
-#define OLD_SCHEMA                                                                       \
-	"PRAGMA application_id = 1970104164;\n"                                          \
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;\n"               \
-	"CREATE TABLE passwd(uid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"     \
-	"  gid INTEGER NOT NULL, gecos TEXT NOT NULL, dir TEXT NOT NULL,\n"             \
-	"  shell TEXT NOT NULL);\n"                                                      \
-	"CREATE TABLE grp(gid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"        \
-	"  nmem INTEGER NOT NULL, members TEXT NOT NULL);\n"                             \
-	"CREATE TABLE usergroups(name TEXT PRIMARY KEY, gids BLOB NOT NULL)\n"          \
+#define OLD_SCHEMA                                                                                 \
+	"PRAGMA application_id = 1970104164;\n"                                                    \
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;\n"                          \
+	"CREATE TABLE passwd(uid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"                \
+	"  gid INTEGER NOT NULL, gecos TEXT NOT NULL, dir TEXT NOT NULL,\n"                        \
+	"  shell TEXT NOT NULL);\n"                                                                \
+	"CREATE TABLE grp(gid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"                   \
+	"  nmem INTEGER NOT NULL, members TEXT NOT NULL);\n"                                       \
+	"CREATE TABLE usergroups(name TEXT PRIMARY KEY, gids BLOB NOT NULL)\n"                     \
 	"  WITHOUT ROWID;\n"
 
 static int count_mem(char **mem)
@@ -483,16 +481,11 @@ int main(int argc, char **argv)
 	nsstest_handle_args(argc, argv);
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missing),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_not_ours),
-		cmocka_unit_test(test_wrong_format),
-		cmocka_unit_test(test_wal_file),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_untrusted),
-		cmocka_unit_test(test_directory_as_path),
-		cmocka_unit_test(test_appears_later),
-		cmocka_unit_test(test_corrupt_pages),
+		cmocka_unit_test(test_missing),	      cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_not_ours),      cmocka_unit_test(test_wrong_format),
+		cmocka_unit_test(test_wal_file),      cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_untrusted),     cmocka_unit_test(test_directory_as_path),
+		cmocka_unit_test(test_appears_later), cmocka_unit_test(test_corrupt_pages),
 		cmocka_unit_test(test_old_layout),
 	};
 	return cmocka_run_group_tests_name("nss-unavail", tests, setup, teardown);

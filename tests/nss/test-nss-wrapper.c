@@ -212,12 +212,9 @@ int main(int argc, char **argv)
 		return run_wrapped(argv);
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_getpwnam),
-		cmocka_unit_test(test_misses),
-		cmocka_unit_test(test_erange),
-		cmocka_unit_test(test_groups),
-		cmocka_unit_test(test_grouplist),
-		cmocka_unit_test(test_enumeration),
+		cmocka_unit_test(test_getpwnam),  cmocka_unit_test(test_misses),
+		cmocka_unit_test(test_erange),	  cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_grouplist), cmocka_unit_test(test_enumeration),
 	};
 	return cmocka_run_group_tests_name("nss-wrapper", tests, NULL, NULL);
 }

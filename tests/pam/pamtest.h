@@ -57,8 +57,7 @@ _unused_ static int pamtest_init(void)
 	return 0;
 }
 
-_unused_ static void write_file(const char *name, mode_t mode, const char *fmt, ...)
-	_printf_(3, 4);
+_unused_ static void write_file(const char *name, mode_t mode, const char *fmt, ...) _printf_(3, 4);
 _unused_ static void write_file(const char *name, mode_t mode, const char *fmt, ...)
 {
 	char path[4200];
@@ -98,7 +97,7 @@ _unused_ static char *path_in_testdir(const char *name)
 struct outcome {
 	char err[8][PAM_MAX_MSG_SIZE + 1]; /* PAM_ERROR_MSG texts, in order */
 	char info[8][PAM_MAX_MSG_SIZE + 1];
-	char *log;                         /* captured stderr */
+	char *log; /* captured stderr */
 };
 
 _unused_ static void outcome_free(struct outcome *o)
@@ -151,7 +150,7 @@ _unused_ static int count_fds(void)
  * Asserts that every case returned what it expects.
  */
 _unused_ static void run(const char *service, const char *user, const char **answers,
-		struct pam_testcase *cases, size_t n, struct outcome *o)
+			 struct pam_testcase *cases, size_t n, struct outcome *o)
 {
 	static const char *none[] = { NULL };
 	char *err_ptrs[8], *info_ptrs[8];
@@ -222,8 +221,7 @@ _unused_ static void run(const char *service, const char *user, const char **ans
 	/* The module and the store it opened leave no descriptor behind.
 	 * (Not checked with pam_unix in the stack: nss_wrapper keeps its
 	 * passwd file open once pam_unix has looked a user up.) */
-	if (pamtest_check_fds && fds_after != fds_before &&
-	    strcmp(service, "umgmt_debian") != 0) {
+	if (pamtest_check_fds && fds_after != fds_before && strcmp(service, "umgmt_debian") != 0) {
 		for (int fd = 0; fd < 1024; fd++) {
 			char link[64], target[512] = "";
 
@@ -239,7 +237,7 @@ _unused_ static void run(const char *service, const char *user, const char **ans
 	}
 }
 
-#define RUN(service, user, answers, cases, o)                                 \
+#define RUN(service, user, answers, cases, o)                                                      \
 	run(service, user, answers, cases, UM_ELEMENTSOF(cases), o)
 
 _unused_ static void assert_logged(const struct outcome *o, const char *text)

@@ -41,16 +41,16 @@
 
 /* The module's own sentences (pam_module/); every other is the core's,
  * as docs/PAM.md and the issue state them. */
-#define MSG_UID_MISMATCH                                                      \
-	"Your account cannot be used on this machine right now. "             \
+#define MSG_UID_MISMATCH                                                                           \
+	"Your account cannot be used on this machine right now. "                                  \
 	"Please contact an administrator."
-#define MSG_TOKEN_LOGIN                                                       \
+#define MSG_TOKEN_LOGIN                                                                            \
 	"You logged in with a one-time token: you are required to choose a new password now."
-#define MSG_MUST_CHANGE                                                       \
+#define MSG_MUST_CHANGE                                                                            \
 	"You are required to change your password immediately (administrator enforced)."
 #define MSG_DISABLED "Your account has been disabled. Please contact an administrator."
 #define MSG_PENDING "Your account is waiting for approval by an administrator."
-#define MSG_LOCKED                                                            \
+#define MSG_LOCKED                                                                                 \
 	"Your account is locked after too many failed login attempts. Try again in 10 minutes."
 #define MSG_BUSY "The account database is busy; please try again."
 
@@ -59,11 +59,11 @@ static const struct {
 	int64_t uid;
 	bool password;
 } users[] = {
-	{ "pat", 60101, true },  { "dan", 60102, true },  { "pen", 60103, true },
-	{ "abe", 60104, true },  { "exa", 60105, true },  { "sam", 60106, true },
-	{ "gus", 60107, true },  { "tom", 60108, false }, { "tex", 60109, false },
-	{ "lou", 60110, true },  { "mia", 60111, true },  { "bea", 60112, true },
-	{ "odd", 60113, true },  { "ghost", 60114, true }, { "tim", 60115, false },
+	{ "pat", 60101, true }, { "dan", 60102, true },	  { "pen", 60103, true },
+	{ "abe", 60104, true }, { "exa", 60105, true },	  { "sam", 60106, true },
+	{ "gus", 60107, true }, { "tom", 60108, false },  { "tex", 60109, false },
+	{ "lou", 60110, true }, { "mia", 60111, true },	  { "bea", 60112, true },
+	{ "odd", 60113, true }, { "ghost", 60114, true }, { "tim", 60115, false },
 };
 
 /* ------------------------------------------------------------ fixtures */
@@ -104,13 +104,13 @@ static struct um_store *open_store(const char *conf)
  * closed descriptors (SQLite defers closing a file while another
  * connection of the process holds a lock on it) and fail run()'s check.
  */
-#define CHANGE(conf, call)                                                    \
-	do {                                                                  \
-		struct um_store *S = open_store(conf);                        \
-		int r_ = (call);                                              \
-		if (r_ < 0)                                                   \
-			fail_msg("%s: %s", #call, um_error_text(r_));        \
-		um_store_close(S);                                            \
+#define CHANGE(conf, call)                                                                         \
+	do {                                                                                       \
+		struct um_store *S = open_store(conf);                                             \
+		int r_ = (call);                                                                   \
+		if (r_ < 0)                                                                        \
+			fail_msg("%s: %s", #call, um_error_text(r_));                              \
+		um_store_close(S);                                                                 \
 	} while (0)
 
 static int teardown(void **state __attribute__((unused)))
@@ -167,9 +167,9 @@ static void day(int days, char out[11])
 /* "24 December" (with_year: "24 December 2026"), as the core words dates. */
 static void words(const char *ymd, bool with_year, char *out, size_t n)
 {
-	static const char *const months[] = { "January", "February", "March",     "April",
-					      "May",     "June",     "July",      "August",
-					      "September", "October", "November", "December" };
+	static const char *const months[] = { "January",   "February", "March",	   "April",
+					      "May",	   "June",     "July",	   "August",
+					      "September", "October",  "November", "December" };
 	int y, m, d;
 
 	assert_int_equal(um_parse_date(ymd, &y, &m, &d), 0);
@@ -294,7 +294,8 @@ static void test_absent(void **state __attribute__((unused)))
 	/* open-ended */
 	CHANGE("p-good.conf", um_absence_clear(S, "abe"));
 	CHANGE("p-good.conf", um_absence_add(S, "abe", from, NULL, NULL));
-	assert_account("pol", "abe", PAM_PERM_DENIED, "You are marked absent until further notice.");
+	assert_account("pol", "abe", PAM_PERM_DENIED,
+		       "You are marked absent until further notice.");
 
 	/* a window in the past: in again, with no admin action */
 	CHANGE("p-good.conf", um_absence_clear(S, "abe"));
@@ -478,9 +479,12 @@ static void test_token_expired(void **state __attribute__((unused)))
 
 		assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
 				 SQLITE_OK);
-		assert_int_equal(sqlite3_exec(db, "UPDATE tokens SET expires_at = created_at - 1 "
+		assert_int_equal(sqlite3_exec(db,
+					      "UPDATE tokens SET expires_at = created_at - 1 "
 					      "WHERE user_id = (SELECT id FROM users "
-					      "WHERE name = 'tex')", NULL, NULL, NULL), SQLITE_OK);
+					      "WHERE name = 'tex')",
+					      NULL, NULL, NULL),
+				 SQLITE_OK);
 		assert_int_equal(sqlite3_changes(db), 1);
 		assert_int_equal(sqlite3_close(db), SQLITE_OK);
 	}
@@ -537,7 +541,7 @@ static void test_token_revoked_before_redeem(void **state __attribute__((unused)
 	last_error[0] = '\0';
 	assert_int_equal(pam_chauthtok(ph, PAM_CHANGE_EXPIRED_AUTHTOK), PAM_AUTHTOK_ERR);
 	assert_string_equal(last_error, "Your one-time token is no longer valid; please ask an "
-			    "administrator for a new one.");
+					"administrator for a new one.");
 	pam_end(ph, PAM_SUCCESS);
 	assert_auth("pol", "tim", NEW_PW, PAM_AUTH_ERR, NULL);
 	explicit_bzero(token, sizeof(token));

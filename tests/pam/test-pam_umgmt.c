@@ -60,8 +60,7 @@ static int setup(void **state _unused_)
 	write_config("missing.conf", "missing", "");
 	_cleanup_free_ char *garbage = path_in_testdir("garbage");
 	assert_int_equal(mkdir(garbage, 0755), 0);
-	write_file("garbage/umgmt.db", 0600, "this is not an SQLite database, %s\n",
-		   "not at all");
+	write_file("garbage/umgmt.db", 0600, "this is not an SQLite database, %s\n", "not at all");
 
 	good = path_in_testdir("good.conf");
 	assert_int_equal(um_config_load(good, &cfg), 0);

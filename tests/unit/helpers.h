@@ -45,11 +45,11 @@ static int t_last_err _unused_;
 #define assert_ok(expr) assert_int_equal((expr), 0)
 /* Asserts that the detail recorded with the error of the last
  * assert_errno() contains needle (so it explains that error). */
-#define assert_detail_has(needle)                                                        \
-	do {                                                                             \
-		const char *_d = um_error_detail(t_last_err);                            \
-		if (!strstr(_d, (needle)))                                               \
-			fail_msg("detail '%s' does not contain '%s'", _d, (needle));     \
+#define assert_detail_has(needle)                                                                  \
+	do {                                                                                       \
+		const char *_d = um_error_detail(t_last_err);                                      \
+		if (!strstr(_d, (needle)))                                                         \
+			fail_msg("detail '%s' does not contain '%s'", _d, (needle));               \
 	} while (0)
 
 /*
@@ -75,17 +75,17 @@ static inline int t_run(struct CMUnitTest *tests, size_t n)
 }
 #define RUN_TESTS(tests) return t_run(tests, UM_ELEMENTSOF(tests))
 
-#define BASE_CONFIG                                                                      \
-	"[password]\n"                                                                   \
-	"argon2_ops = 1\n"                                                               \
+#define BASE_CONFIG                                                                                \
+	"[password]\n"                                                                             \
+	"argon2_ops = 1\n"                                                                         \
 	"argon2_mem_kib = 8\n"
 
 struct fixture {
-	char *dir;       /* the temp root, removed at teardown */
+	char *dir;	 /* the temp root, removed at teardown */
 	char *store_dir; /* <dir>/store */
 	char *conf_path; /* <dir>/umgmt.conf */
-	char *truth;     /* <store_dir>/umgmt.db */
-	char *snapshot;  /* <store_dir>/directory.db */
+	char *truth;	 /* <store_dir>/umgmt.db */
+	char *snapshot;	 /* <store_dir>/directory.db */
 	struct um_config *cfg;
 	struct um_store *s;
 };
@@ -104,7 +104,8 @@ static inline char *t_tmpdir(void)
 	return d;
 }
 
-static inline int t_rm_one(const char *path, const struct stat *st _unused_, int flag _unused_, struct FTW *ftw _unused_)
+static inline int t_rm_one(const char *path, const struct stat *st _unused_, int flag _unused_,
+			   struct FTW *ftw _unused_)
 {
 	return remove(path);
 }

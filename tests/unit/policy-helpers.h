@@ -30,8 +30,12 @@ static inline void t_tz(const char *tz)
 /* Unix time of a UTC date and time. */
 static inline time_t t_utc(int y, int mo, int d, int h, int mi, int s)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			 .tm_hour = h, .tm_min = mi, .tm_sec = s };
+	struct tm tm = { .tm_year = y - 1900,
+			 .tm_mon = mo - 1,
+			 .tm_mday = d,
+			 .tm_hour = h,
+			 .tm_min = mi,
+			 .tm_sec = s };
 
 	return timegm(&tm);
 }
@@ -141,8 +145,7 @@ static inline int t_locked(struct fixture *f, const char *name, time_t now)
 
 /* name's services as `umctl user show` words them: "sshd: granted to
  * group devs", ..., "other services: ...". Returns 0 or the error. */
-static inline int t_user_services(struct fixture *f, const char *name, char ***ret,
-				  size_t *ret_n)
+static inline int t_user_services(struct fixture *f, const char *name, char ***ret, size_t *ret_n)
 {
 	struct um_service_access *v = NULL;
 	char **out, why[128];

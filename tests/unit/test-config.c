@@ -67,8 +67,8 @@ static void test_empty_file_is_defaults(void **state)
 	um_config_free(c);
 
 	/* comments, blank lines and empty known sections change nothing */
-	assert_ok(load(f, "# a comment\n; another\n\n   \n[store]\n[ids]\n  # indented\n", 0600,
-		       &c));
+	assert_ok(
+		load(f, "# a comment\n; another\n\n   \n[store]\n[ids]\n  # indented\n", 0600, &c));
 	assert_defaults(c);
 	um_config_free(c);
 }
@@ -172,7 +172,7 @@ static void test_parse_duration(void **state _unused_)
 		{ "0x10", -EINVAL, 0 },
 		{ "99999999999999999999d", -ERANGE, 0 },
 		{ "106751991167301d", -ERANGE, 0 }, /* overflows int64 seconds */
-		{ "366d", -ERANGE, 0 },             /* above max */
+		{ "366d", -ERANGE, 0 },		    /* above max */
 	};
 
 	for (size_t i = 0; i < UM_ELEMENTSOF(cases); i++) {
@@ -328,7 +328,8 @@ static void test_bad_configs(void **state)
 		const char *d = um_error_detail(r);
 
 		if (r != -EINVAL)
-			fail_msg("bad config %zu (%s) gave %d, expected -EINVAL", i, bad[i].text, r);
+			fail_msg("bad config %zu (%s) gave %d, expected -EINVAL", i, bad[i].text,
+				 r);
 		/* nothing handed out on failure */
 		assert_ptr_equal(c, (struct um_config *)0x1);
 		if (!strstr(d, f->conf_path))
@@ -378,9 +379,9 @@ static void test_untrusted_modes(void **state)
 		mode_t mode;
 		int err;
 	} modes[] = {
-		{ 0600, 0 },       { 0644, 0 },       { 0400, 0 },       { 0444, 0 },
-		{ 0620, -EACCES }, { 0602, -EACCES }, { 0664, -EACCES }, { 0666, -EACCES },
-		{ 0777, -EACCES },
+		{ 0600, 0 },	   { 0644, 0 },	      { 0400, 0 },
+		{ 0444, 0 },	   { 0620, -EACCES }, { 0602, -EACCES },
+		{ 0664, -EACCES }, { 0666, -EACCES }, { 0777, -EACCES },
 	};
 	struct fixture *f = *state;
 

@@ -187,7 +187,7 @@ static void test_delete_primary_group(void **state)
 	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
 	w = world_get(f);
 	assert_errno(um_group_delete(f->s, "devs"), -EPERM);
-	assert_detail_has("'bob'"); /* names a user (the first by name) */
+	assert_detail_has("'bob'");			      /* names a user (the first by name) */
 	assert_errno(um_group_delete(f->s, "alice"), -EPERM); /* alice's private group */
 	assert_detail_has("'alice'");
 	world_assert_same(f, &w);

@@ -57,10 +57,9 @@ static const char good_passwd[] =
 	"alice:x:300001:300100:Alice Liddell,Room 1,,:/home/alice:/bin/bash\n"
 	"bob:*:300002:300101:Bob:/home/bob:/bin/sh\n"
 	"carol:x:300003:300100::/srv/carol:/bin/bash"; /* no final newline */
-static const char good_group[] =
-	"staff-x:x:300100:\n"
-	"devs:x:300101:carol,alice,alice\n"
-	"ops:x:300102:bob\n";
+static const char good_group[] = "staff-x:x:300100:\n"
+				 "devs:x:300101:carol,alice,alice\n"
+				 "ops:x:300102:bob\n";
 
 static void test_import(void **state)
 {
@@ -208,7 +207,8 @@ static void test_bad_lines(void **state)
 		  "/passwd:1: primary gid 300999 of 'a' is not a group" },
 		{ NULL, "g:x:300100\n", -EINVAL, "/group:1: a group line has 4 fields" },
 		{ NULL, "g:x:300100:a\n", -EINVAL, "/group:1: member 'a' is a user neither" },
-		{ "a:x:300001:300100::/h:/s\n", "g:x:300100:a,\n", -EINVAL, "/group:1: member name" },
+		{ "a:x:300001:300100::/h:/s\n", "g:x:300100:a,\n", -EINVAL,
+		  "/group:1: member name" },
 		{ "a:x:300001:300100::/h:/s\n", "g:x:300100:a,root\n", -EINVAL,
 		  "/group:1: member 'root'" },
 		{ NULL, "g:x:300100:\nh:x:300100:\n", -EEXIST,
@@ -231,7 +231,8 @@ static void test_bad_lines(void **state)
 	assert_ok(um_user_delete(f->s, "gone"));
 	w = world_get(f);
 	for (size_t i = 0; i < UM_ELEMENTSOF(cases); i++) {
-		_cleanup_free_ char *pw = cases[i].passwd ? file(f, "passwd", cases[i].passwd) : NULL;
+		_cleanup_free_ char *pw =
+			cases[i].passwd ? file(f, "passwd", cases[i].passwd) : NULL;
 		_cleanup_free_ char *gr = cases[i].group ? file(f, "group", cases[i].group) : NULL;
 
 		if (t_try(um_import(f->s, pw, gr, NULL)) != cases[i].err)
@@ -279,12 +280,8 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, t_setup_store, t_teardown)
 	struct CMUnitTest tests[] = {
-		T(test_import),
-		T(test_only_one_file),
-		T(test_bad_lines),
-		T(test_local_ids),
-		T(test_missing_file),
-		T(test_import_bypasses_changelog),
+		T(test_import),	   T(test_only_one_file), T(test_bad_lines),
+		T(test_local_ids), T(test_missing_file),  T(test_import_bypasses_changelog),
 	};
 
 	RUN_TESTS(tests);

@@ -146,7 +146,8 @@ static void test_success(void **state)
 
 	fail_at(f, "alice", T0);
 	fail_at(f, "alice", T0 + 1);
-	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", "198.51.100.3", T0 + 2, true));
+	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", "198.51.100.3", T0 + 2,
+					  true));
 	assert_int_equal(t_count(f, "SELECT count(*) FROM login_failures"), 0);
 	/* the count starts again from zero */
 	fail_at(f, "alice", T0 + 3);
@@ -207,8 +208,10 @@ static void test_busy(void **state)
 	fail_at(f, "alice", T0);
 	hold = t_hold_write_lock(f);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	assert_errno(um_lockout_record_failure(f->s, t_id(f, "alice"), "sshd", NULL, T0 + 1), -EBUSY);
-	assert_errno(um_login_record_success(f->s, t_id(f, "alice"), "sshd", NULL, T0 + 2, true), -EBUSY);
+	assert_errno(um_lockout_record_failure(f->s, t_id(f, "alice"), "sshd", NULL, T0 + 1),
+		     -EBUSY);
+	assert_errno(um_login_record_success(f->s, t_id(f, "alice"), "sshd", NULL, T0 + 2, true),
+		     -EBUSY);
 	assert_true(t_elapsed(&start) < 2.0); /* loosely: 2 x 250 ms */
 	assert_int_equal(t_locked(f, "alice", T0 + 2), 0);
 	/* an admin change still waits the long timeout: not tested here (5 s) */
@@ -250,7 +253,8 @@ static void test_login_connections_keep_the_wal_short(void **state)
 		t_store_reopen(f, UM_STORE_WRITE | UM_STORE_LOGIN);
 		snprintf(host, sizeof(host), "192.0.2.%d", i % 250);
 		fail_at(f, "bob", T0 + 2 * i);
-		assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", host, T0 + 2 * i + 1, true));
+		assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", host,
+						  T0 + 2 * i + 1, true));
 		um_store_close(f->s);
 		f->s = NULL;
 		if (file_size(wal) > biggest)
@@ -282,8 +286,7 @@ static void test_login_wal_checkpoint_never_waits(void **state)
 	struct um_user *u = NULL;
 
 	t_store_reopen(f, UM_STORE_WRITE | UM_STORE_LOGIN);
-	assert_int_equal(sqlite3_open_v2(f->truth, &reader, SQLITE_OPEN_READONLY, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(f->truth, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM users", NULL, NULL,
 				      NULL),
 			 SQLITE_OK);
@@ -292,7 +295,8 @@ static void test_login_wal_checkpoint_never_waits(void **state)
 		char host[32];
 
 		snprintf(host, sizeof(host), "192.0.2.%d", i);
-		assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", host, T0 + i, true));
+		assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", host, T0 + i,
+						  true));
 	}
 	/* loosely: 80 small commits, no 5 s busy wait among them */
 	assert_true(t_elapsed(&start) < 3.0);

@@ -129,16 +129,18 @@ static const struct policy_case policy[] = {
 	{ "alice", "", -EINVAL, "must not be empty" },
 	{ "alice", NULL, -EINVAL, "must not be empty" },
 	/* length counts characters, not bytes */
-	{ "alice", "p\xc3\xa4ssw\xc3\xb6rd", 0, NULL },                /* 8 chars, 10 bytes */
-	{ "alice", "p\xc3\xa4ssw\xc3\xb6r", -EINVAL, "at least 8" },   /* 7 chars, 9 bytes */
+	{ "alice", "p\xc3\xa4ssw\xc3\xb6rd", 0, NULL },		     /* 8 chars, 10 bytes */
+	{ "alice", "p\xc3\xa4ssw\xc3\xb6r", -EINVAL, "at least 8" }, /* 7 chars, 9 bytes */
 	{ "alice", "\xe5\xaf\x86\xe7\xa0\x81\xe5\xaf\x86\xe7\xa0\x81", -EINVAL,
 	  "at least 8" }, /* 4 chars, 12 bytes */
-	{ "alice", "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91"
-		   "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91", -EINVAL,
-	  "at least 8" }, /* 7 emoji, 28 bytes */
-	{ "alice", "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91"
-		   "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91", 0,
-	  NULL }, /* 8 emoji */
+	{ "alice",
+	  "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91"
+	  "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91",
+	  -EINVAL, "at least 8" }, /* 7 emoji, 28 bytes */
+	{ "alice",
+	  "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91"
+	  "\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91\xf0\x9f\x94\x91",
+	  0, NULL }, /* 8 emoji */
 	/* not the user's name */
 	{ "longusername", "longusername", -EINVAL, "user name" },
 	{ "longusername", "longusername1", 0, NULL },
@@ -196,12 +198,9 @@ static void test_policy_limits(void **state _unused_)
 int main(void)
 {
 	struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_and_verify),
-		cmocka_unit_test(test_verify_bad_hashes),
-		cmocka_unit_test(test_length_limits),
-		cmocka_unit_test(test_needs_rehash),
-		cmocka_unit_test(test_dummy_verify),
-		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_hash_and_verify), cmocka_unit_test(test_verify_bad_hashes),
+		cmocka_unit_test(test_length_limits),	cmocka_unit_test(test_needs_rehash),
+		cmocka_unit_test(test_dummy_verify),	cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_limits),
 	};
 

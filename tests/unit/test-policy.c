@@ -57,26 +57,16 @@ static void test_parse_date(void **state _unused_)
 		const char *text;
 		int y, m, d; /* 0 = must fail */
 	} cases[] = {
-		{ "2026-12-24", 2026, 12, 24 },
-		{ "1970-01-01", 1970, 1, 1 },
-		{ "2024-02-29", 2024, 2, 29 },
-		{ "2000-02-29", 2000, 2, 29 },
-		{ "9999-12-31", 9999, 12, 31 },
-		{ "2026-02-29", 0, 0, 0 },
-		{ "1900-02-29", 0, 0, 0 },
-		{ "2026-04-31", 0, 0, 0 },
-		{ "2026-13-01", 0, 0, 0 },
-		{ "2026-00-10", 0, 0, 0 },
-		{ "2026-01-00", 0, 0, 0 },
-		{ "1969-12-31", 0, 0, 0 },
-		{ "2026-1-01", 0, 0, 0 },
-		{ "2026/01/01", 0, 0, 0 },
-		{ "26-01-01", 0, 0, 0 },
-		{ "2026-01-01 ", 0, 0, 0 },
-		{ " 2026-01-01", 0, 0, 0 },
-		{ "2026-01-0x", 0, 0, 0 },
-		{ "+026-01-01", 0, 0, 0 },
-		{ "", 0, 0, 0 },
+		{ "2026-12-24", 2026, 12, 24 }, { "1970-01-01", 1970, 1, 1 },
+		{ "2024-02-29", 2024, 2, 29 },	{ "2000-02-29", 2000, 2, 29 },
+		{ "9999-12-31", 9999, 12, 31 }, { "2026-02-29", 0, 0, 0 },
+		{ "1900-02-29", 0, 0, 0 },	{ "2026-04-31", 0, 0, 0 },
+		{ "2026-13-01", 0, 0, 0 },	{ "2026-00-10", 0, 0, 0 },
+		{ "2026-01-00", 0, 0, 0 },	{ "1969-12-31", 0, 0, 0 },
+		{ "2026-1-01", 0, 0, 0 },	{ "2026/01/01", 0, 0, 0 },
+		{ "26-01-01", 0, 0, 0 },	{ "2026-01-01 ", 0, 0, 0 },
+		{ " 2026-01-01", 0, 0, 0 },	{ "2026-01-0x", 0, 0, 0 },
+		{ "+026-01-01", 0, 0, 0 },	{ "", 0, 0, 0 },
 		{ "tomorrow", 0, 0, 0 },
 	};
 
@@ -118,8 +108,7 @@ static void test_today_and_format(void **state _unused_)
 	assert_string_equal(out, "3 January 2025");
 	assert_ok(um_format_date("2026-12-01", "2026-06-15", true, out, sizeof(out)));
 	assert_string_equal(out, "1 December 2026");
-	assert_errno(um_format_date("2026-12-32", "2026-06-15", false, out, sizeof(out)),
-		     -EINVAL);
+	assert_errno(um_format_date("2026-12-32", "2026-06-15", false, out, sizeof(out)), -EINVAL);
 }
 
 /* The account decision uses the machine's local date: at 2026-12-23 12:00
@@ -166,8 +155,7 @@ static void test_flags(void **state)
 	assert_ok(um_user_get(f->s, "alice", &u));
 	assert_false(u->enabled);
 	um_user_free(u);
-	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'user disable'"),
-			 1);
+	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'user disable'"), 1);
 	assert_ok(um_user_set_enabled(f->s, "alice", true));
 	assert_ok(um_user_set_approved(f->s, "alice", false));
 	assert_ok(um_user_set_approved(f->s, "alice", false));
@@ -235,9 +223,10 @@ static void test_sentences(void **state)
 	assert_ok(um_service_delete(f->s, "sshd"));
 
 	assert_ok(um_user_expire_password(f->s, "alice"));
-	assert_decision(f, "alice", "sshd", NOW, UM_ALLOW_MUST_CHANGE,
-			"You are required to change your password immediately (administrator enforced).",
-			"password");
+	assert_decision(
+		f, "alice", "sshd", NOW, UM_ALLOW_MUST_CHANGE,
+		"You are required to change your password immediately (administrator enforced).",
+		"password");
 	assert_ok(um_user_set_password(f->s, "alice", "correct horse"));
 	assert_decision(f, "alice", "sshd", NOW, UM_ALLOW, "", NULL);
 }
@@ -331,7 +320,7 @@ static void test_absence_input(void **state)
 
 	for (size_t i = 0; i < UM_ELEMENTSOF(bad); i++) {
 		assert_errno(um_absence_add(f->s, "alice", bad[i].from, bad[i].until,
-						 bad[i].reason),
+					    bad[i].reason),
 			     -EINVAL);
 		assert_detail_has(bad[i].detail);
 	}
@@ -394,8 +383,7 @@ static void test_absence_windows(void **state)
 	assert_ok(um_absence_add(f->s, "alice", "2026-07-15", NULL, NULL));
 	assert_int_equal(um_absence_until(f->s, "alice", t_utc(2026, 7, 5, 0, 0, 0), until), 1);
 	assert_string_equal(until, "");
-	assert_int_equal(um_absence_until(f->s, "alice", t_utc(2026, 7, 25, 0, 0, 0), until),
-			 1);
+	assert_int_equal(um_absence_until(f->s, "alice", t_utc(2026, 7, 25, 0, 0, 0), until), 1);
 
 	assert_ok(um_absence_clear(f->s, "alice"));
 	assert_ok(um_absence_clear(f->s, "alice")); /* nothing left: still fine */
@@ -406,8 +394,9 @@ static void test_absence_windows(void **state)
 	assert_errno(um_absence_list(f->s, "nobody", &v, &n), -ESRCH);
 	assert_errno(um_absence_until(f->s, "nobody", NOW, until), -ESRCH);
 	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'user absence'"), 4);
-	assert_int_equal(
-		t_count(f, "SELECT count(*) FROM audit WHERE action = 'user absence clear'"), 1);
+	assert_int_equal(t_count(f,
+				 "SELECT count(*) FROM audit WHERE action = 'user absence clear'"),
+			 1);
 }
 
 /* ---- forced password change ---- */

@@ -16,10 +16,11 @@
 
 static void populate(struct fixture *f)
 {
-	assert_ok(um_user_add(f->s, "alice",
-			      SPEC(.full_name = "Alice Liddell", .email = "alice.secret@example.org",
-				   .home = "/srv/alice", .shell = "/bin/zsh"),
-			      NULL));
+	assert_ok(
+		um_user_add(f->s, "alice",
+			    SPEC(.full_name = "Alice Liddell", .email = "alice.secret@example.org",
+				 .home = "/srv/alice", .shell = "/bin/zsh"),
+			    NULL));
 	assert_ok(um_user_add(f->s, "zed", NULL, NULL));
 	assert_ok(um_user_add(f->s, "amy", SPEC(.email = "amy.private@example.net"), NULL));
 	assert_ok(um_user_add(f->s, "bob", SPEC(.group = "users"), NULL));
@@ -67,7 +68,8 @@ static void test_contents_match_truth(void **state)
 	sqlite3_finalize(st);
 
 	/* exactly the groups, with members joined in name order */
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT gid, name, nmem, members FROM grp ORDER BY gid",
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT gid, name, nmem, members FROM grp ORDER BY gid",
 					    -1, &st, NULL),
 			 SQLITE_OK);
 	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
@@ -443,8 +445,7 @@ static char *dump_snapshot(const char *path)
 	while (sqlite3_step(tables) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(tables, 0);
 		char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" %s ORDER BY 1", t,
-					    strcmp(t, "meta") ? "" :
-								"WHERE key != 'published_at'");
+					    strcmp(t, "meta") ? "" : "WHERE key != 'published_at'");
 
 		sqlite3_str_appendf(out, "== %s\n", t);
 		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
@@ -459,7 +460,8 @@ static char *dump_snapshot(const char *path)
 					sqlite3_str_appendall(out, "'|");
 				} else {
 					sqlite3_str_appendf(out, "%s|",
-							    (const char *)sqlite3_column_text(st, i));
+							    (const char *)sqlite3_column_text(st,
+											      i));
 				}
 			}
 			sqlite3_str_appendchar(out, 1, '\n');
@@ -515,10 +517,10 @@ static void check_patched(struct fixture *f, bool want_patch, const char *step)
 	mark_snapshot(f);
 }
 
-#define STEP(f, call)                                                                    \
-	do {                                                                             \
-		assert_ok(call);                                                         \
-		check_patched((f), true, #call);                                         \
+#define STEP(f, call)                                                                              \
+	do {                                                                                       \
+		assert_ok(call);                                                                   \
+		check_patched((f), true, #call);                                                   \
 	} while (0)
 
 static void test_patch_equals_full_build(void **state)
@@ -538,8 +540,9 @@ static void test_patch_equals_full_build(void **state)
 	STEP(f, um_group_add_member(f->s, "devs", "bob"));
 	STEP(f, um_group_add_member(f->s, "ops", "bob"));
 	STEP(f, um_group_add_member(f->s, "alice", "carol")); /* a private group */
-	STEP(f, um_user_edit(f->s, "alice", SPEC(.full_name = "Alice Liddell", .home = "/srv/a",
-						 .shell = "/bin/zsh")));
+	STEP(f, um_user_edit(f->s, "alice",
+			     SPEC(.full_name = "Alice Liddell", .home = "/srv/a",
+				  .shell = "/bin/zsh")));
 	STEP(f, um_user_edit(f->s, "bob", SPEC(.group = "ops")));
 	/* a rename: passwd, the private group, every member list, usergroups */
 	STEP(f, um_user_edit(f->s, "alice", SPEC(.rename = "alicia")));
@@ -551,7 +554,7 @@ static void test_patch_equals_full_build(void **state)
 	STEP(f, um_group_remove_member(f->s, "ops", "bob")); /* bob's row goes */
 	STEP(f, um_group_add_member(f->s, "ops", "zoe"));
 	STEP(f, um_group_delete(f->s, "devs")); /* members alicia, carol */
-	STEP(f, um_user_delete(f->s, "zoe"));   /* in ops and her private group */
+	STEP(f, um_user_delete(f->s, "zoe"));	/* in ops and her private group */
 	STEP(f, um_user_delete(f->s, "alicia"));
 	/* a big group, then a rename of one member and a delete of another */
 	assert_ok(um_group_add(f->s, "big", 7000, NULL, NULL));
@@ -665,8 +668,9 @@ static void test_patch_refused(void **state)
 
 	/* of a generation the truth does not have yet (a restored truth) */
 	assert_int_equal(sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = value + 100 "
-					  "WHERE key = 'generation'",
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE meta SET value = value + 100 "
+				      "WHERE key = 'generation'",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);

@@ -114,7 +114,8 @@ static void test_migrate_v2_to_v3(void **state)
 	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", "192.0.2.9", 1234, true));
 	downgrade_to_v2(f);
 	db = t_db_open(f->truth);
-	assert_int_equal(t_db_int(db, "SELECT last_login_at FROM users WHERE name = 'alice'"), 1234);
+	assert_int_equal(t_db_int(db, "SELECT last_login_at FROM users WHERE name = 'alice'"),
+			 1234);
 	sqlite3_close(db);
 
 	t_store_reopen(f, UM_STORE_WRITE);
@@ -143,10 +144,11 @@ static void test_every_table_has_a_primary_key(void **state)
 	struct fixture *f = *state;
 	sqlite3 *db = t_db_open(f->truth);
 
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM sqlite_master m\n"
-				      "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'\n"
-				      "  AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) p\n"
-				      "                  WHERE p.pk > 0)"),
+	assert_int_equal(t_db_int(db,
+				  "SELECT count(*) FROM sqlite_master m\n"
+				  "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'\n"
+				  "  AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) p\n"
+				  "                  WHERE p.pk > 0)"),
 			 0);
 	sqlite3_close(db);
 }

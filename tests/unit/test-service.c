@@ -50,10 +50,14 @@ static enum um_verdict verdict(struct fixture *f, const char *user, const char *
 
 static void test_service_names(void **state _unused_)
 {
-	static const char *const good[] = { "sshd", "login", "systemd-user", "polkit-1",
-					    "gdm-password", "su-l", "a", "x.y_z+1", "SSHD" };
-	static const char *const bad[] = { "", ".x", "-x", "a b", "a/b", "a:b", "ssh\n", "é",
-					   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	static const char *const good[] = { "sshd",	"login",	"systemd-user",
+					    "polkit-1", "gdm-password", "su-l",
+					    "a",	"x.y_z+1",	"SSHD" };
+	static const char *const bad[] = {
+		"",	 ".x",	"-x",
+		"a b",	 "a/b", "a:b",
+		"ssh\n", "é",	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	};
 
 	for (size_t i = 0; i < UM_ELEMENTSOF(good); i++)
 		if (um_check_service_name(good[i]) != 0)
@@ -106,8 +110,7 @@ static void test_records(void **state)
 	assert_errno(um_service_delete(f->s, "login"), -ESRCH);
 
 	/* add, edit (one real change), delete: audited; no new snapshot */
-	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE target_kind = 'service'"),
-			 4);
+	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE target_kind = 'service'"), 4);
 	assert_int_equal(t_status(f).generation, before.generation);
 }
 
@@ -167,7 +170,8 @@ static void test_grants(void **state)
 	assert_int_equal(t_count(f, "SELECT count(*) FROM service_grants"), 0);
 	assert_ok(um_service_add(f->s, "sshd", false, NULL));
 	assert_int_equal(verdict(f, "bob", "sshd"), UM_ALLOW);
-	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'service grant'"), 4);
+	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'service grant'"),
+			 4);
 	assert_int_equal(t_count(f, "SELECT count(*) FROM audit WHERE action = 'service revoke'"),
 			 2);
 }

@@ -353,8 +353,8 @@ static void test_read_only_refuses_writes(void **state)
 
 	assert_errno(um_user_add(f->s, "bob", NULL, NULL), -EACCES);
 	assert_errno(um_user_edit(f->s, "alice",
-				  &(struct um_user_spec){ .kind = -1, .uid = -1,
-							  .full_name = "Alice" }),
+				  &(struct um_user_spec){
+					  .kind = -1, .uid = -1, .full_name = "Alice" }),
 		     -EACCES);
 	assert_errno(um_user_set_password(f->s, "alice", "a good password"), -EACCES);
 	assert_errno(um_user_delete(f->s, "alice"), -EACCES);

@@ -117,7 +117,7 @@ static void test_check_wrong(void **state)
 	issue(f, "alice", tok);
 	issue(f, "bob", other);
 	const char *wrong[] = {
-		"", "AAAA", "AAAA-AAAA-AAAA-AAAA-AAAA", other, "0000-0000-0000-0000-0000",
+		"",	 "AAAA", "AAAA-AAAA-AAAA-AAAA-AAAA", other, "0000-0000-0000-0000-0000",
 		"tok\n", NULL,
 	};
 	for (size_t i = 0; i < UM_ELEMENTSOF(wrong); i++) {
@@ -291,16 +291,11 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, t_teardown)
 	struct CMUnitTest tests[] = {
-		T(test_format),
-		T(test_stored_as_hash),
-		T(test_check_forgiving),
-		T(test_check_wrong),
-		T(test_redeem),
-		T(test_reissue_replaces),
-		T(test_issue_errors),
-		T(test_expired),
-		T(test_revoke),
-		T(test_set_password_revokes),
+		T(test_format),		 T(test_stored_as_hash),
+		T(test_check_forgiving), T(test_check_wrong),
+		T(test_redeem),		 T(test_reissue_replaces),
+		T(test_issue_errors),	 T(test_expired),
+		T(test_revoke),		 T(test_set_password_revokes),
 		T(test_redeem_busy),
 	};
 

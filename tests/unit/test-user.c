@@ -91,13 +91,14 @@ static void test_add_get_list(void **state)
 	struct um_group *g = NULL;
 	size_t n = 0;
 
-	assert_ok(um_user_add(f->s, "alice",
-			      SPEC(.full_name = "Alice Liddell", .email = "alice@example.org",
-				   .home = "/srv/alice", .shell = "/bin/zsh", .kind = UM_KIND_ROBOT),
-			      &u));
+	assert_ok(
+		um_user_add(f->s, "alice",
+			    SPEC(.full_name = "Alice Liddell", .email = "alice@example.org",
+				 .home = "/srv/alice", .shell = "/bin/zsh", .kind = UM_KIND_ROBOT),
+			    &u));
 	assert_string_equal(u->name, "alice");
 	assert_int_equal(u->uid, f->cfg->uid_min); /* the first id of the range */
-	assert_int_equal(u->gid, u->uid);          /* private group, same number */
+	assert_int_equal(u->gid, u->uid);	   /* private group, same number */
 	assert_string_equal(u->group, "alice");
 	assert_int_equal(u->kind, UM_KIND_ROBOT);
 	assert_string_equal(u->full_name, "Alice Liddell");
@@ -261,7 +262,8 @@ static void test_rename(void **state)
 	assert_errno(um_user_edit(f->s, "alicia", SPEC(.rename = "bob")), -EEXIST);
 	assert_errno(um_user_edit(f->s, "alicia", SPEC(.rename = "root")), -EEXIST);
 	assert_errno(um_user_edit(f->s, "alicia", SPEC(.rename = "devs")), -EEXIST);
-	assert_errno(um_user_edit(f->s, "alicia", SPEC(.rename = "sudo")), -EEXIST); /* local group */
+	assert_errno(um_user_edit(f->s, "alicia", SPEC(.rename = "sudo")),
+		     -EEXIST); /* local group */
 	assert_errno(um_user_edit(f->s, "alicia", SPEC(.rename = "Alicia")), -EINVAL);
 	assert_errno(um_user_edit(f->s, "alicia", SPEC(.rename = "")), -EINVAL);
 	assert_errno(um_user_edit(f->s, "ghost", SPEC(.rename = "ghost2")), -ESRCH);
@@ -528,8 +530,22 @@ static void test_private_group_collision(void **state)
 static void test_invalid_input_changes_nothing(void **state)
 {
 	static const char *const bad_names[] = {
-		"", ":", "a:b", "a,b", "a\nb", "-a", ".", "..", "/", "a/b", "Alice", "123",
-		"_a", "a$b", "j\xc3\xbcrgen", "abcdefghijklmnopqrstuvwxyz0123456",
+		"",
+		":",
+		"a:b",
+		"a,b",
+		"a\nb",
+		"-a",
+		".",
+		"..",
+		"/",
+		"a/b",
+		"Alice",
+		"123",
+		"_a",
+		"a$b",
+		"j\xc3\xbcrgen",
+		"abcdefghijklmnopqrstuvwxyz0123456",
 	};
 	struct fixture *f = *state;
 	struct world w;
@@ -763,7 +779,8 @@ static void test_delete_scrubs_audit(void **state)
 	char *snap;
 
 	assert_ok(um_user_add(f->s, "alice",
-			      SPEC(.full_name = "Alice Liddell", .email = "alice@example.org"), NULL));
+			      SPEC(.full_name = "Alice Liddell", .email = "alice@example.org"),
+			      NULL));
 	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
 	assert_ok(um_user_set_password(f->s, "alice", "correct horse"));
 	assert_ok(um_group_add(f->s, "devs", -1, NULL, NULL));

@@ -173,8 +173,8 @@ static void test_detail_is_thread_local(void **state _unused_)
 
 static void test_strerror(void **state _unused_)
 {
-	static const int vocab[] = { ESRCH, EEXIST, EINVAL, EACCES, EPERM,  EBUSY, EIO,
-				     EBADMSG, ERANGE, ENOENT, ENOSPC, ENOMEM };
+	static const int vocab[] = { ESRCH, EEXIST,  EINVAL, EACCES, EPERM,  EBUSY,
+				     EIO,   EBADMSG, ERANGE, ENOENT, ENOSPC, ENOMEM };
 	const char *unexpected = um_strerror(-EXDEV);
 
 	assert_non_null(unexpected);

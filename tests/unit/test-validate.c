@@ -204,8 +204,8 @@ static void test_paths_table(void **state _unused_)
 		int r = um_check_path("home directory", paths[i].s);
 
 		if (r != (paths[i].ok ? 0 : -EINVAL))
-			fail_msg("path case %zu (%s: '%s'): got %d", i, paths[i].note,
-				 paths[i].s, r);
+			fail_msg("path case %zu (%s: '%s'): got %d", i, paths[i].note, paths[i].s,
+				 r);
 		if (!paths[i].ok && !strstr(um_error_detail(r), "home directory"))
 			fail_msg("path case %zu: detail '%s' does not name the field", i,
 				 um_error_detail(r));
@@ -279,14 +279,10 @@ static void test_email_length(void **state _unused_)
 int main(void)
 {
 	struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names_table),
-		cmocka_unit_test(test_name_lengths),
-		cmocka_unit_test(test_name_null_and_details),
-		cmocka_unit_test(test_gecos_table),
-		cmocka_unit_test(test_gecos_length),
-		cmocka_unit_test(test_paths_table),
-		cmocka_unit_test(test_path_length),
-		cmocka_unit_test(test_email_table),
+		cmocka_unit_test(test_names_table),	      cmocka_unit_test(test_name_lengths),
+		cmocka_unit_test(test_name_null_and_details), cmocka_unit_test(test_gecos_table),
+		cmocka_unit_test(test_gecos_length),	      cmocka_unit_test(test_paths_table),
+		cmocka_unit_test(test_path_length),	      cmocka_unit_test(test_email_table),
 		cmocka_unit_test(test_email_length),
 	};
 
