@@ -33,7 +33,7 @@ OPT :=
 endif
 
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes \
-	-Wstrict-prototypes -Wwrite-strings -Wno-unused-parameter
+	-Wstrict-prototypes -Wwrite-strings
 HARDEN := -fstack-protector-strong -fPIC -fvisibility=hidden
 ifneq ($(SAN),1)
 HARDEN += -D_FORTIFY_SOURCE=2
@@ -67,7 +67,7 @@ PAMT_BIN := $(PAMT_SRC:%.c=$(B)/%)
 CLIT_BIN := $(B)/tests/cli/test-output $(B)/tests/cli/test-policy-helper
 TEST_BIN := $(UNIT_BIN) $(NSST_BIN) $(PAMT_BIN) $(CLIT_BIN)
 
-.PHONY: all tests check demo install uninstall clean deps bench \
+.PHONY: all tests check demo install uninstall clean deps bench format format-check \
 	check-unit check-nss check-pam check-cli check-abi check-e2e check-san check-private \
 	check-valgrind
 
@@ -134,6 +134,7 @@ $(B)/tests/cli/test-policy-helper: tests/cli/test-policy-helper.c $(LIBUMGMT)
 # take part in again from a copy of the checkout under a 0700 directory.
 # tests/run.sh prints the closing "N passed, N failed".
 check: deps
+	$(MAKE) format-check
 	$(MAKE) tests
 	$(MAKE) SAN=1 tests
 	BUILD=$(BUILD) tests/run.sh all
@@ -143,6 +144,18 @@ deps:
 
 check-unit check-nss check-pam check-cli check-abi check-e2e: tests
 	BUILD=$(BUILD) tests/run.sh $(@:check-%=%)
+
+# The layout of every C file is .clang-format's (Debian 12: clang-format 14).
+FORMAT_SRC = $(sort $(shell find lib include umctl pam_module nss_module tests bench \
+	-name '*.[ch]' -type f))
+format-check:
+	@command -v clang-format >/dev/null || \
+		{ echo "format-check: clang-format is missing (apt-get install clang-format)" >&2; exit 1; }
+	@clang-format --dry-run -Werror $(FORMAT_SRC)
+	@echo "format-check: $(words $(FORMAT_SRC)) files laid out as .clang-format says"
+
+format:
+	clang-format -i $(FORMAT_SRC)
 
 check-san:
 	$(MAKE) SAN=1 tests

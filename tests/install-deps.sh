@@ -11,6 +11,8 @@ PACKAGES=(
 	# build
 	build-essential gcc make pkg-config
 	libsqlite3-dev libsodium-dev libiniparser-dev libpam0g-dev libcrypt-dev libpwquality-dev
+	# the layout (make format-check)
+	clang-format
 	# unit, NSS and PAM layers
 	libcmocka-dev libnss-wrapper libpam-wrapper libpamtest0-dev valgrind
 	# end to end and demo
