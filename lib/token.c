@@ -65,6 +65,28 @@ static const char sql_insert_token[] =
 	"VALUES (:id, :purpose, :hash, :now, :actor, :expires)";
 
 /* Revokes name's valid tokens and stores the new hash, in one transaction. */
+static const char *const purpose_names[] = {
+	[UM_TOKEN_ACTIVATION] = "activation",
+	[UM_TOKEN_RESET] = "reset",
+};
+
+static const char *const state_names[] = {
+	[UM_TOKEN_VALID] = "valid",
+	[UM_TOKEN_USED] = "used",
+	[UM_TOKEN_EXPIRED] = "expired",
+	[UM_TOKEN_REVOKED] = "revoked",
+};
+
+const char *um_token_purpose_name(enum um_token_purpose p)
+{
+	return (unsigned)p < UM_ELEMENTSOF(purpose_names) ? purpose_names[p] : "?";
+}
+
+const char *um_token_state_name(enum um_token_state st)
+{
+	return (unsigned)st < UM_ELEMENTSOF(state_names) ? state_names[st] : "?";
+}
+
 static int store_token(struct um_store *s, const char *name, const char *purpose, int64_t ttl,
 		       const char *hash)
 {
@@ -117,16 +139,16 @@ static int store_token(struct um_store *s, const char *name, const char *purpose
 	return um_db_commit(&s->db);
 }
 
-int um_token_issue(struct um_store *s, const char *name, const char *purpose, int64_t ttl,
+int um_token_issue(struct um_store *s, const char *name, enum um_token_purpose purpose, int64_t ttl,
 		   char out[UM_TOKEN_MAX])
 {
 	char norm[TOKEN_SYMBOLS + 1], hash[HASH_HEX];
 	size_t o = 0;
 	int r;
 
-	if (!purpose || (strcmp(purpose, "activation") && strcmp(purpose, "reset")))
-		return um_fail(-EINVAL, "token purpose '%s' is not activation or reset",
-			       purpose ? purpose : "");
+	if ((unsigned)purpose >= UM_ELEMENTSOF(purpose_names))
+		return um_fail(-EINVAL, "token purpose %d is not activation or reset",
+			       (int)purpose);
 	if (ttl == 0)
 		ttl = s->cfg->token_ttl;
 	if (ttl < 60 || ttl > 365 * 86400)
@@ -138,7 +160,7 @@ int um_token_issue(struct um_store *s, const char *name, const char *purpose, in
 		norm[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
 	norm[TOKEN_SYMBOLS] = '\0';
 	hash_hex(norm, hash);
-	r = store_token(s, name, purpose, ttl, hash);
+	r = store_token(s, name, purpose_names[purpose], ttl, hash);
 	if (r >= 0) {
 		for (int i = 0; i < TOKEN_SYMBOLS; i++) {
 			if (i && i % 4 == 0)
@@ -255,21 +277,23 @@ int um_token_redeem(struct um_store *s, const char *name, const char *password)
 
 void um_token_list_free(struct um_token_info *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
+	for (size_t i = 0; v && i < n; i++)
 		free(v[i].user);
-		free(v[i].purpose);
-		free(v[i].state);
-	}
 	free(v);
 }
 
-static const char sql_tokens[] = "SELECT t.id, u.name, t.purpose, t.created_at, t.expires_at,\n"
-				 "  CASE WHEN t.used_at IS NOT NULL THEN 'used'\n"
-				 "       WHEN t.revoked_at IS NOT NULL THEN 'revoked'\n"
-				 "       WHEN t.expires_at <= :now THEN 'expired'\n"
-				 "       ELSE 'valid' END\n"
+/* The state as enum um_token_state numbers (checked below). */
+static const char sql_tokens[] = "SELECT t.id, u.name, t.purpose = 'reset', t.created_at,\n"
+				 "  t.expires_at,\n"
+				 "  CASE WHEN t.used_at IS NOT NULL THEN 1\n"
+				 "       WHEN t.revoked_at IS NOT NULL THEN 3\n"
+				 "       WHEN t.expires_at <= :now THEN 2\n"
+				 "       ELSE 0 END\n"
 				 "FROM tokens t JOIN users u ON u.id = t.user_id\n"
 				 "ORDER BY t.created_at DESC, t.id DESC";
+_Static_assert(UM_TOKEN_VALID == 0 && UM_TOKEN_USED == 1 && UM_TOKEN_EXPIRED == 2 &&
+		       UM_TOKEN_REVOKED == 3,
+	       "sql_tokens spells the states as these numbers");
 
 int um_token_list(struct um_store *s, struct um_token_info **ret, size_t *ret_n)
 {
@@ -294,13 +318,13 @@ int um_token_list(struct um_store *s, struct um_token_info **ret, size_t *ret_n)
 		v[n] = (struct um_token_info){
 			.id = sqlite3_column_int64(st, 0),
 			.user = um_col_text(st, 1, false),
-			.purpose = um_col_text(st, 2, false),
+			.purpose = sqlite3_column_int(st, 2) ? UM_TOKEN_RESET : UM_TOKEN_ACTIVATION,
 			.created_at = sqlite3_column_int64(st, 3),
 			.expires_at = sqlite3_column_int64(st, 4),
-			.state = um_col_text(st, 5, false),
+			.state = (enum um_token_state)sqlite3_column_int(st, 5),
 		};
 		n++;
-		if (!v[n - 1].user || !v[n - 1].purpose || !v[n - 1].state) {
+		if (!v[n - 1].user) {
 			um_token_list_free(v, n);
 			return -ENOMEM;
 		}

@@ -143,12 +143,13 @@ int umctl_cmd_user_reset_password(struct umctl_cmd *cmd)
 	r = um_user_get(cmd->store, cmd->args[0], &u);
 	if (r < 0)
 		return umctl_fail(r, "%s", cmd->what);
-	r = umctl_issue_token(cmd, u, "reset", cmd->opts.user_reset.ttl_seconds, cmd->what, &t);
+	r = umctl_issue_token(cmd, u, UM_TOKEN_RESET, cmd->opts.user_reset.ttl_seconds, cmd->what,
+			      &t);
 	if (r)
 		return r;
 	out_record_begin();
 	out_str("user", u->name);
-	out_str("purpose", "reset");
+	out_str("purpose", um_token_purpose_name(UM_TOKEN_RESET));
 	umctl_emit_token(&t);
 	out_record_end();
 	explicit_bzero(&t, sizeof(t));

@@ -197,12 +197,13 @@ static int run_notify(const char *command, const struct um_user *u, const char *
 	return 0;
 }
 
-int umctl_issue_token(struct umctl_cmd *cmd, const struct um_user *u, const char *purpose,
+int umctl_issue_token(struct umctl_cmd *cmd, const struct um_user *u, enum um_token_purpose kind,
 		      int64_t ttl, const char *what, struct umctl_token *ret)
 {
+	const char *purpose = um_token_purpose_name(kind);
 	struct um_store *s = cmd->store;
 	const char *command = cmd->config->notify_command;
-	bool activation = !strcmp(purpose, "activation");
+	bool activation = kind == UM_TOKEN_ACTIVATION;
 	bool mail = command && *command && u->email && *u->email;
 	char expires[64], why[160];
 	int64_t before = (int64_t)time(NULL);
@@ -213,7 +214,7 @@ int umctl_issue_token(struct umctl_cmd *cmd, const struct um_user *u, const char
 	*ret = (struct umctl_token){ 0 };
 	if (ttl == 0)
 		ttl = cmd->config->token_ttl;
-	r = um_token_issue(s, u->name, purpose, ttl, ret->token);
+	r = um_token_issue(s, u->name, kind, ttl, ret->token);
 	if (r < 0)
 		return umctl_fail(r, "%s", what);
 	/* The core stamps it a moment after `before`: never promise longer. */
@@ -281,8 +282,8 @@ int umctl_cmd_token_list(struct umctl_cmd *cmd)
 		out_item_begin();
 		out_u64("id", (uint64_t)v[i].id);
 		out_str("user", v[i].user);
-		out_str("purpose", v[i].purpose);
-		out_str("state", v[i].state);
+		out_str("purpose", um_token_purpose_name(v[i].purpose));
+		out_str("state", um_token_state_name(v[i].state));
 		out_time("created_at", v[i].created_at);
 		out_time("expires_at", v[i].expires_at);
 		out_item_end();

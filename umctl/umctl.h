@@ -351,15 +351,15 @@ struct umctl_token {
 };
 
 /*
- * token.c: issues a one-time token in cmd->store (purpose "activation" or
- * "reset", ttl seconds, 0 = the config's) for user u and hands it over:
+ * token.c: issues a one-time token in cmd->store (kind UM_TOKEN_ACTIVATION
+ * or UM_TOKEN_RESET, ttl seconds, 0 = the config's) for user u and hands it over:
  * piped as a mail to [tokens] notify_command when that is set and u has an
  * e-mail address, else left in ret->token for the caller to print, with a
  * warning on stderr to hand it over privately. A token that could not be
  * mailed is revoked again. Returns 0 or an exit code after printing why
  * ("cannot <what>: ..."). The caller wipes ret with explicit_bzero.
  */
-int umctl_issue_token(struct umctl_cmd *cmd, const struct um_user *u, const char *purpose,
+int umctl_issue_token(struct umctl_cmd *cmd, const struct um_user *u, enum um_token_purpose kind,
 		      int64_t ttl, const char *what, struct umctl_token *ret);
 /* The fields token, token_expires_at, token_sent_to of the current record. */
 void umctl_emit_token(const struct umctl_token *t);

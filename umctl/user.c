@@ -115,7 +115,7 @@ int umctl_cmd_user_add(struct umctl_cmd *cmd)
 	what = um_asprintf("issue an activation token for the new user '%s'", name);
 	if (!what)
 		return umctl_fail(-ENOMEM, "issue an activation token");
-	r = umctl_issue_token(cmd, u, "activation", 0, what, &t);
+	r = umctl_issue_token(cmd, u, UM_TOKEN_ACTIVATION, 0, what, &t);
 	if (r) {
 		umctl_note("user '%s' was added (uid %u) without a token; "
 			   "run 'umctl user reset-password %s' to issue one",

@@ -386,7 +386,7 @@ static void issue(const char *user, int64_t ttl, char token[UM_TOKEN_MAX])
 {
 	_cleanup_(um_store_closep) struct um_store *s = open_store("p-good.conf");
 
-	CHANGE("p-good.conf", um_token_issue(S, user, "reset", ttl, token));
+	CHANGE("p-good.conf", um_token_issue(S, user, UM_TOKEN_RESET, ttl, token));
 }
 
 static void check_token_login(const char *service, const char *user)

@@ -176,7 +176,7 @@ static void test_changelog_watches_only_snapshot_columns(void **state)
 	assert_ok(um_user_set_approved(f->s, "alice", false));
 	spec.email = "alice@example.org";
 	assert_ok(um_user_edit(f->s, "alice", &spec));
-	assert_ok(um_token_issue(f->s, "alice", "reset", 3600, token));
+	assert_ok(um_token_issue(f->s, "alice", UM_TOKEN_RESET, 3600, token));
 	assert_ok(um_lockout_record_failure(f->s, t_id(f, "alice"), "sshd", "192.0.2.1", 1000));
 	assert_ok(um_login_record_success(f->s, t_id(f, "alice"), "sshd", "192.0.2.1", 1001, true));
 	assert_int_equal(changes_logged(f), 0);
