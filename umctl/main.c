@@ -590,6 +590,7 @@ static int run_help(const char *const *topic, int n_topic)
 {
 	const struct umctl_noun *n;
 	const struct umctl_verb *v;
+	char hc[64];
 
 	if (n_topic == 0) {
 		help_top(stdout);
@@ -604,7 +605,8 @@ static int run_help(const char *const *topic, int n_topic)
 	}
 	v = find_verb(n, topic[1]);
 	if (!v || n_topic > 2)
-		return umctl_usage_error(n->name, "unknown verb '%s' for '%s'", topic[1], n->name);
+		return umctl_usage_error(help_command(n, hc, sizeof(hc)),
+					 "unknown verb '%s' for '%s'", topic[1], n->name);
 	help_verb(stdout, n, v);
 	return out_finish();
 }
