@@ -40,6 +40,14 @@ int um_db_prepare(struct um_db *db, const char *sql, sqlite3_stmt **ret)
 	return rc == SQLITE_OK ? 0 : um_db_error(db, rc, "prepare a query");
 }
 
+int um_db_prepare_cached(struct um_db *db, sqlite3_stmt **st, const char *sql)
+{
+	if (!*st)
+		return um_db_prepare(db, sql, st);
+	sqlite3_reset(*st);
+	return 0;
+}
+
 static int bind_index(sqlite3_stmt *st, const char *param)
 {
 	int i = sqlite3_bind_parameter_index(st, param);

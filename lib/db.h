@@ -39,6 +39,12 @@ int um_db_error(struct um_db *db, int rc, const char *what) __attribute__((warn_
 int um_db_prepare(struct um_db *db, const char *sql, sqlite3_stmt **ret)
 	__attribute__((warn_unused_result));
 
+/* For a statement run once per row: prepares sql into *st the first time,
+ * resets it on later calls (its parameters are then rebound by the
+ * caller). The caller finalizes *st. Returns 0 or a mapped error. */
+int um_db_prepare_cached(struct um_db *db, sqlite3_stmt **st, const char *sql)
+	__attribute__((warn_unused_result));
+
 /* Binds by parameter name (":name"); a NULL text binds NULL. Returns 0,
  * -EINVAL (the statement has no such parameter: a programming error,
  * never ignored), -ENOMEM. */

@@ -168,21 +168,6 @@ int um_group_find(struct um_store *s, const char *name, int64_t *ret_id, uint32_
 	return 0;
 }
 
-/* A statement of *cache, prepared on first use, or of *own. */
-static int cached(struct um_store *s, sqlite3_stmt **cache, sqlite3_stmt **own, const char *sql,
-		  sqlite3_stmt **ret)
-{
-	sqlite3_stmt **st = cache ? cache : own;
-	int r = 0;
-
-	if (*st)
-		sqlite3_reset(*st);
-	else
-		r = um_db_prepare(&s->db, sql, st);
-	*ret = *st;
-	return r;
-}
-
 static const char sql_insert[] = "INSERT INTO groups(id, name, gid, description, created_at)\n"
 				 "VALUES (:id, :name, :gid, :description, :now)";
 
@@ -190,21 +175,21 @@ int um_group_insert(struct um_store *s, sqlite3_stmt **cache, const struct um_gr
 		    int64_t *ret_id)
 {
 	_cleanup_stmt_ sqlite3_stmt *own = NULL;
-	sqlite3_stmt *st;
-	int r = cached(s, cache, &own, sql_insert, &st);
+	sqlite3_stmt **st = cache ? cache : &own;
+	int r = um_db_prepare_cached(&s->db, st, sql_insert);
 
 	if (r >= 0)
-		r = row->id ? um_bind_int(st, ":id", row->id) : um_bind_text(st, ":id", NULL);
+		r = row->id ? um_bind_int(*st, ":id", row->id) : um_bind_text(*st, ":id", NULL);
 	if (r >= 0)
-		r = um_bind_text(st, ":name", row->name);
+		r = um_bind_text(*st, ":name", row->name);
 	if (r >= 0)
-		r = um_bind_int(st, ":gid", row->gid);
+		r = um_bind_int(*st, ":gid", row->gid);
 	if (r >= 0)
-		r = um_bind_text(st, ":description", row->description ? row->description : "");
+		r = um_bind_text(*st, ":description", row->description ? row->description : "");
 	if (r >= 0)
-		r = um_bind_int(st, ":now", row->created_at);
+		r = um_bind_int(*st, ":now", row->created_at);
 	if (r >= 0)
-		r = um_db_exec_stmt(&s->db, st, "create the group");
+		r = um_db_exec_stmt(&s->db, *st, "create the group");
 	if (r >= 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db.h);
 	return r;
@@ -220,17 +205,17 @@ int um_group_names_of(struct um_store *s, sqlite3_stmt **cache, int64_t user_id,
 	_cleanup_stmt_ sqlite3_stmt *own = NULL;
 	char **v = NULL;
 	size_t n = 0;
-	sqlite3_stmt *st;
-	int r = cached(s, cache, &own, sql_names_of, &st), rc;
+	sqlite3_stmt **st = cache ? cache : &own;
+	int r = um_db_prepare_cached(&s->db, st, sql_names_of), rc;
 
 	if (r >= 0)
-		r = um_bind_int(st, ":id", user_id);
+		r = um_bind_int(*st, ":id", user_id);
 	if (r < 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
 		char **nv = realloc(v, (n + 1) * sizeof(*nv));
 
-		if (!nv || !(nv[n] = um_col_text(st, 0, false))) {
+		if (!nv || !(nv[n] = um_col_text(*st, 0, false))) {
 			um_strv_free(nv ? nv : v, n);
 			return -ENOMEM;
 		}
@@ -253,14 +238,14 @@ int um_group_member_insert(struct um_store *s, sqlite3_stmt **cache, int64_t gro
 			   int64_t user_id)
 {
 	_cleanup_stmt_ sqlite3_stmt *own = NULL;
-	sqlite3_stmt *st;
-	int r = cached(s, cache, &own, sql_member_insert, &st);
+	sqlite3_stmt **st = cache ? cache : &own;
+	int r = um_db_prepare_cached(&s->db, st, sql_member_insert);
 
 	if (r >= 0)
-		r = um_bind_int(st, ":g", group_id);
+		r = um_bind_int(*st, ":g", group_id);
 	if (r >= 0)
-		r = um_bind_int(st, ":u", user_id);
-	return r < 0 ? r : um_db_exec_stmt(&s->db, st, "add the member");
+		r = um_bind_int(*st, ":u", user_id);
+	return r < 0 ? r : um_db_exec_stmt(&s->db, *st, "add the member");
 }
 
 /* Runs sql with :id = id and, where it names it, :v = v. */

@@ -83,12 +83,8 @@ int um_id_mark_used(struct um_store *s, sqlite3_stmt **cache, enum um_id_kind ki
 {
 	_cleanup_stmt_ sqlite3_stmt *own = NULL;
 	sqlite3_stmt **st = cache ? cache : &own;
-	int r = 0;
+	int r = um_db_prepare_cached(&s->db, st, sql_mark_used);
 
-	if (!*st)
-		r = um_db_prepare(&s->db, sql_mark_used, st);
-	else
-		sqlite3_reset(*st);
 	if (r >= 0)
 		r = um_bind_text(*st, ":kind", kind_name(kind));
 	if (r >= 0)

@@ -53,12 +53,8 @@ int um_login_last(struct um_store *s, sqlite3_stmt **cache, int64_t user_id, int
 {
 	_cleanup_stmt_ sqlite3_stmt *own = NULL;
 	sqlite3_stmt **st = cache ? cache : &own;
-	int r = 0;
+	int r = um_db_prepare_cached(&s->db, st, sql_last);
 
-	if (*st)
-		sqlite3_reset(*st);
-	else
-		r = um_db_prepare(&s->db, sql_last, st);
 	if (r >= 0)
 		r = um_bind_int(*st, ":id", user_id);
 	if (r >= 0)

@@ -312,12 +312,8 @@ int um_user_insert(struct um_store *s, sqlite3_stmt **cache, const struct um_use
 {
 	_cleanup_stmt_ sqlite3_stmt *own = NULL;
 	sqlite3_stmt **st = cache ? cache : &own;
-	int r = 0;
+	int r = um_db_prepare_cached(&s->db, st, sql_insert_user);
 
-	if (*st)
-		sqlite3_reset(*st);
-	else
-		r = um_db_prepare(&s->db, sql_insert_user, st);
 	if (r >= 0)
 		r = row->id ? um_bind_int(*st, ":id", row->id) : um_bind_text(*st, ":id", NULL);
 	if (r >= 0)
