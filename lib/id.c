@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* umgmt core: uids and gids, owner of the used_ids table (id.h). */
+/* umgmt core: uids, gids and users' row ids, owner of the used_ids and
+ * row_ids tables (id.h). */
 #include "id.h"
 #include "umgmt/local.h"
 
@@ -156,4 +157,25 @@ int um_id_alloc(struct um_store *s, enum um_id_kind kind, uint32_t *ret)
 			       kind == UM_ID_BOTH ? "id" : kind_name(kind), min, max);
 	*ret = (uint32_t)cand;
 	return 0;
+}
+
+static const char sql_reserve_rows[] =
+	"UPDATE row_ids SET hw = hw + :n WHERE tbl = 'users' RETURNING hw";
+
+int um_id_reserve_user_rows(struct um_store *s, int64_t n, int64_t *ret_first)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = um_db_prepare(&s->db, sql_reserve_rows, &st);
+
+	if (r >= 0)
+		r = um_bind_int(st, ":n", n);
+	if (r >= 0)
+		r = um_db_step(&s->db, st, "allocate a user's row");
+	if (r == 0)
+		r = um_fail(-EBADMSG, "the store has no row id mark for users");
+	if (r < 0)
+		return r;
+	*ret_first = sqlite3_column_int64(st, 0) - n + 1;
+	/* RETURNING: the UPDATE is done when the statement is. */
+	return um_db_exec_stmt(&s->db, st, "allocate a user's row");
 }

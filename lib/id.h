@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * umgmt core: uids and gids (id.c, owner of the used_ids table). Private.
+ * umgmt core: uids, gids and users' row ids (id.c, owner of the used_ids
+ * and row_ids tables). Private.
  *
  * A new id is the high-water mark of the range + 1: ids are never reused,
  * not even the highest one after a delete (used_ids remembers every id
@@ -35,6 +36,12 @@ int um_id_check_given(struct um_store *s, enum um_id_kind kind, uint32_t id)
  * statement for a caller that records many; the caller finalizes it.
  * Pass NULL to prepare it each time. Returns 0, -EIO. */
 int um_id_mark_used(struct um_store *s, sqlite3_stmt **cache, enum um_id_kind kind, uint32_t id)
+	__attribute__((warn_unused_result));
+
+/* Reserves n (>= 1) new row ids of users, never handed out before, not
+ * even after a delete: *ret_first ... *ret_first + n - 1. Inside the
+ * caller's transaction. Returns 0, -EIO. */
+int um_id_reserve_user_rows(struct um_store *s, int64_t n, int64_t *ret_first)
 	__attribute__((warn_unused_result));
 
 #endif

@@ -414,6 +414,9 @@ static int store_find(struct importer *im, enum query q, const char *kind, const
 		return um_db_error(&im->s->db, rc, "look into the store");
 	if (ret_id)
 		*ret_id = sqlite3_column_int64(st, 0);
+	/* Let go of the row: a statement left on it would make the import's
+	 * DROP INDEX (schema_defer) fail as "locked". */
+	sqlite3_reset(st);
 	return 1;
 }
 
@@ -741,6 +744,7 @@ static int insert_all(struct importer *im, struct um_import_result *res)
 							  .home = x->home,
 							  .shell = x->shell,
 							  .approved = true,
+							  .stamp_approval = true,
 							  .created_at = now },
 				   NULL);
 		if (r >= 0)
@@ -893,13 +897,14 @@ int um_import(struct um_store *s, const char *passwd_path, const char *group_pat
 	r = um_db_begin(&s->db);
 	if (r < 0)
 		goto restore;
-	r = max_id(&im, "SELECT ifnull(max(id), 0) + 1 FROM users", &im.first_user_id);
-	if (r >= 0)
-		r = max_id(&im, "SELECT ifnull(max(id), 0) + 1 FROM groups", &im.first_group_id);
+	r = max_id(&im, "SELECT ifnull(max(id), 0) + 1 FROM groups", &im.first_group_id);
 	if (r >= 0 && passwd_path)
 		r = parse_passwd(&im);
 	if (r >= 0 && group_path)
 		r = parse_group(&im);
+	/* Users' row ids are never reused: reserved, not max(id) + 1. */
+	if (r >= 0 && im.n_users)
+		r = um_id_reserve_user_rows(s, (int64_t)im.n_users, &im.first_user_id);
 	if (r >= 0)
 		r = resolve_primary(&im);
 	if (r >= 0)

@@ -298,7 +298,8 @@ int um_change_log_stop(struct um_db *db)
  * v3: what a host writes for itself leaves the truth's users table
  * (docs/DESIGN.md, "Tables"): the last login moves to the host-local
  * user_logins, keyed by user id (login_failures is host-local already).
- * And the pending-approval count reads a partial index, not every row.
+ * The pending-approval count reads a partial index, not every row. And
+ * users' row ids are never reused (row_ids, id.c).
  */
 static const char schema_v3[] =
 	"CREATE TABLE user_logins(\n"
@@ -312,7 +313,15 @@ static const char schema_v3[] =
 	"ALTER TABLE users DROP COLUMN last_login_at;\n"
 	"ALTER TABLE users DROP COLUMN last_login_service;\n"
 	"ALTER TABLE users DROP COLUMN last_login_host;\n"
-	"CREATE INDEX users_pending ON users(approved) WHERE approved = 0;\n";
+	"CREATE INDEX users_pending ON users(approved) WHERE approved = 0;\n"
+	/* A user's row id is never handed out again (the audit and a login
+	 * in flight know users by it): the high-water mark, above every row
+	 * and every user the audit remembers. */
+	"CREATE TABLE row_ids(\n"
+	"  tbl TEXT PRIMARY KEY CHECK (tbl IN ('users')),\n"
+	"  hw INTEGER NOT NULL) WITHOUT ROWID;\n"
+	"INSERT INTO row_ids(tbl, hw) SELECT 'users',\n"
+	"  max(ifnull((SELECT max(id) FROM users), 0), ifnull((SELECT max(user_id) FROM audit), 0));\n";
 
 static const char *const migrations[] = {
 	schema_v1, /* 0 -> 1 */

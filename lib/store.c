@@ -264,6 +264,30 @@ fail:
 	return r;
 }
 
+/* Migrates the store forward, published, in one transaction. The version
+ * is read again under the write lock: another opener may have migrated the
+ * store while this one waited for it (then there is nothing to do). */
+static int migrate(struct um_store *s)
+{
+	int r, v = 0;
+
+	r = um_db_begin(&s->db);
+	if (r < 0)
+		return r;
+	r = user_version(s, &v);
+	if (r >= 0 && v >= UM_SCHEMA_VERSION) {
+		um_db_rollback(&s->db);
+		return 0;
+	}
+	if (r >= 0)
+		r = um_schema_migrate(&s->db, v);
+	if (r < 0) {
+		um_db_rollback(&s->db);
+		return r;
+	}
+	return um_publish_commit(s);
+}
+
 int um_store_open(const struct um_config *cfg, int flags, struct um_store **ret)
 {
 	_cleanup_(um_store_closep) struct um_store *s = NULL;
@@ -300,15 +324,7 @@ int um_store_open(const struct um_config *cfg, int flags, struct um_store **ret)
 				-EBADMSG,
 				"the store has schema version %d and needs migrating to %d; run a umctl command that changes something, as root",
 				v, UM_SCHEMA_VERSION);
-		r = um_db_begin(&s->db);
-		if (r < 0)
-			return r;
-		r = um_schema_migrate(&s->db, v);
-		if (r < 0) {
-			um_db_rollback(&s->db);
-			return r;
-		}
-		r = um_publish_commit(s);
+		r = migrate(s);
 		if (r < 0)
 			return r;
 	}

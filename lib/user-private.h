@@ -24,7 +24,8 @@ struct um_user_row {
 	const char *email;     /* NULL = none */
 	const char *home;
 	const char *shell;
-	bool approved; /* then approved now by the store's actor */
+	bool approved;
+	bool stamp_approval; /* approved: record now and the store's actor as who approved */
 	int64_t created_at;
 };
 /* Inserts row. *cache (NULL at first; the caller finalizes it) keeps the

@@ -6,6 +6,7 @@
  * last login) compose these in user-admin.c.
  */
 #include "audit.h"
+#include "id.h"
 #include "user-private.h"
 #include "umgmt/date.h"
 #include "umgmt/local.h"
@@ -304,7 +305,7 @@ static const char sql_insert_user[] =
 	"INSERT INTO users(id, name, uid, gid, group_id, kind, full_name, email, home, shell,\n"
 	"  approved, approved_at, approved_by, created_at, updated_at)\n"
 	"VALUES (:id, :name, :uid, :gid, :group_id, :kind, :full_name, :email, :home, :shell,\n"
-	"  :approved, CASE WHEN :approved THEN :now END, CASE WHEN :approved THEN :actor END,\n"
+	"  :approved, CASE WHEN :stamp THEN :now END, CASE WHEN :stamp THEN :actor END,\n"
 	"  :now, :now)";
 
 int um_user_insert(struct um_store *s, sqlite3_stmt **cache, const struct um_user_row *row,
@@ -312,10 +313,13 @@ int um_user_insert(struct um_store *s, sqlite3_stmt **cache, const struct um_use
 {
 	_cleanup_stmt_ sqlite3_stmt *own = NULL;
 	sqlite3_stmt **st = cache ? cache : &own;
-	int r = um_db_prepare_cached(&s->db, st, sql_insert_user);
+	int64_t id = row->id;
+	int r = id ? 0 : um_id_reserve_user_rows(s, 1, &id);
 
 	if (r >= 0)
-		r = row->id ? um_bind_int(*st, ":id", row->id) : um_bind_text(*st, ":id", NULL);
+		r = um_db_prepare_cached(&s->db, st, sql_insert_user);
+	if (r >= 0)
+		r = um_bind_int(*st, ":id", id);
 	if (r >= 0)
 		r = um_bind_text(*st, ":name", row->name);
 	if (r >= 0)
@@ -338,13 +342,15 @@ int um_user_insert(struct um_store *s, sqlite3_stmt **cache, const struct um_use
 	if (r >= 0)
 		r = um_bind_int(*st, ":approved", row->approved);
 	if (r >= 0)
+		r = um_bind_int(*st, ":stamp", row->approved && row->stamp_approval);
+	if (r >= 0)
 		r = um_bind_text(*st, ":actor", s->actor);
 	if (r >= 0)
 		r = um_bind_int(*st, ":now", row->created_at);
 	if (r >= 0)
 		r = um_db_exec_stmt(&s->db, *st, "create the user");
 	if (r >= 0 && ret_id)
-		*ret_id = sqlite3_last_insert_rowid(s->db.h);
+		*ret_id = id;
 	return r;
 }
 
@@ -556,7 +562,7 @@ int um_user_resolve(struct um_store *s, const char *name, struct um_login_user *
 
 /* Replaces an outdated hash after a successful login; a busy store only
  * means the upgrade waits for the next login. */
-static void rehash(struct um_store *s, int64_t id, const char *password)
+static void rehash(struct um_store *s, const struct um_login_user *u, const char *password)
 {
 	char hash[UM_HASH_MAX];
 
@@ -564,13 +570,19 @@ static void rehash(struct um_store *s, int64_t id, const char *password)
 		return;
 	if (um_db_begin_within(&s->db, UM_LOGIN_BUSY_TIMEOUT_MS, true) >= 0) {
 		_cleanup_stmt_ sqlite3_stmt *st = NULL;
-		int r = um_db_prepare(&s->db,
-				      "UPDATE users SET password_hash = :hash WHERE id = :id", &st);
+		/* Only over the hash that was verified: an admin's new password
+		 * set meanwhile must not be replaced by the old one. */
+		int r = um_db_prepare(
+			&s->db,
+			"UPDATE users SET password_hash = :hash WHERE id = :id AND password_hash = :old",
+			&st);
 
 		if (r >= 0)
 			r = um_bind_text(st, ":hash", hash);
 		if (r >= 0)
-			r = um_bind_int(st, ":id", id);
+			r = um_bind_int(st, ":id", u->id);
+		if (r >= 0)
+			r = um_bind_text(st, ":old", u->hash);
 		if (r >= 0)
 			r = um_db_exec_stmt(&s->db, st, "upgrade the password hash");
 		if (r >= 0)
@@ -597,7 +609,7 @@ int um_user_verify(struct um_store *s, const struct um_login_user *u, const char
 	if (r < 0)
 		return r;
 	if (um_password_needs_rehash(s->cfg, u->hash))
-		rehash(s, u->id, password);
+		rehash(s, u, password);
 	return 0;
 }
 

@@ -153,6 +153,26 @@ static void test_import_bypasses_changelog(void **state)
 	}
 }
 
+/* A user whose primary group is already umgmt's: the look-up of that
+ * group must let go of its row before the import changes the schema
+ * (it used to fail as "locked", every time). */
+static void test_primary_group_in_store(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *pw =
+		file(f, "passwd", "dora:x:300010:300500:Dora:/home/dora:/bin/sh\n");
+	_cleanup_free_ char *gr = file(f, "group", "extra:x:300501:dora\n");
+	struct um_user *u = NULL;
+
+	assert_ok(um_group_add(f->s, "xstaff", 300500, NULL, NULL));
+	assert_ok(um_import(f->s, pw, gr, NULL));
+	assert_ok(um_user_get(f->s, "dora", &u));
+	assert_string_equal(u->group, "xstaff");
+	assert_int_equal(u->n_groups, 1);
+	assert_string_equal(u->groups[0], "extra");
+	um_user_free(u);
+}
+
 static void test_only_one_file(void **state)
 {
 	struct fixture *f = *state;
@@ -280,8 +300,13 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, t_setup_store, t_teardown)
 	struct CMUnitTest tests[] = {
-		T(test_import),	   T(test_only_one_file), T(test_bad_lines),
-		T(test_local_ids), T(test_missing_file),  T(test_import_bypasses_changelog),
+		T(test_import),
+		T(test_only_one_file),
+		T(test_bad_lines),
+		T(test_local_ids),
+		T(test_missing_file),
+		T(test_import_bypasses_changelog),
+		T(test_primary_group_in_store),
 	};
 
 	RUN_TESTS(tests);

@@ -33,7 +33,8 @@ static const char undo_v3[] =
 	"UPDATE users SET last_login_at = (SELECT at FROM user_logins WHERE user_id = users.id),"
 	"  last_login_service = (SELECT service FROM user_logins WHERE user_id = users.id),"
 	"  last_login_host = (SELECT host FROM user_logins WHERE user_id = users.id);"
-	"DROP TABLE user_logins;";
+	"DROP TABLE user_logins;"
+	"DROP TABLE row_ids;";
 
 static void downgrade_to_v2(struct fixture *f)
 {

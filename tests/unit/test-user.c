@@ -375,6 +375,49 @@ static void test_ids_never_reused(void **state)
 	}
 }
 
+/* A user's row id is never handed out again either: the audit and a login
+ * in flight know users by it. */
+static void test_row_ids_never_reused(void **state)
+{
+	struct fixture *f = *state;
+	struct um_user *u = NULL;
+	int64_t bob;
+
+	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
+	assert_ok(um_user_add(f->s, "bob", NULL, &u));
+	bob = u->id;
+	um_user_free(u);
+	assert_ok(um_user_delete(f->s, "bob"));
+	assert_ok(um_user_add(f->s, "carol", NULL, &u));
+	assert_true(u->id > bob);
+	um_user_free(u);
+	/* deleting carol scrubs carol's records, not bob's deletion record */
+	assert_ok(um_user_delete(f->s, "carol"));
+	assert_int_equal(t_file_int(f->truth,
+				    "SELECT count(*) FROM audit WHERE action = 'user delete'"
+				    " AND detail LIKE 'uid %'"),
+			 2);
+}
+
+/* A login verifies against the row it resolved; an admin's new password
+ * set meanwhile is never overwritten by the re-hash of the old one. */
+static void test_rehash_never_undoes_a_new_password(void **state)
+{
+	struct fixture *f = *state;
+	struct um_login_user u = { 0 };
+
+	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
+	assert_ok(um_user_set_password(f->s, "alice", "old horse battery"));
+	assert_ok(um_user_resolve(f->s, "alice", &u));
+	f->cfg->argon2_opslimit = 2; /* the old hash now wants a re-hash */
+	assert_ok(um_user_set_password(f->s, "alice", "new horse battery"));
+	/* the login in flight: the old password matches the row it read */
+	assert_ok(um_user_verify(f->s, &u, "old horse battery"));
+	um_login_user_clear(&u);
+	assert_ok(um_user_authenticate(f->s, "alice", "new horse battery"));
+	assert_errno(um_user_authenticate(f->s, "alice", "old horse battery"), -EACCES);
+}
+
 static void test_alloc_skips_taken_gid(void **state)
 {
 	struct fixture *f = *state;
@@ -878,6 +921,8 @@ int main(void)
 		T(test_delete),
 		T(test_delete_keeps_shared_private_group),
 		T(test_ids_never_reused),
+		T(test_row_ids_never_reused),
+		T(test_rehash_never_undoes_a_new_password),
 		T(test_alloc_skips_taken_gid),
 		T(test_id_range_full),
 		T(test_given_uid),
