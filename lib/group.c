@@ -61,12 +61,12 @@ static int group_from_row(struct um_store *s, sqlite3_stmt *row, struct um_group
 		return -ENOMEM;
 	}
 	r = um_db_prepare(&s->db, sql_members, &st);
+	if (r >= 0)
+		r = um_bind_int(st, ":id", g->id);
 	if (r < 0) {
 		um_group_free(g);
 		return r;
 	}
-	if ((r = um_bind_int(st, ":id", g->id)) < 0)
-		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **nv = realloc(g->members, (g->n_members + 1) * sizeof(*nv));
 

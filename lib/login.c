@@ -76,3 +76,27 @@ int um_login_last(struct um_store *s, sqlite3_stmt **cache, int64_t user_id, int
 	}
 	return 0;
 }
+
+static const char sql_all[] = "SELECT user_id, at, service, host FROM user_logins";
+
+int um_login_last_all(struct um_store *s,
+		      int (*each)(void *ctx, int64_t user_id, int64_t at, const char *service,
+				  const char *host),
+		      void *ctx)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = um_db_prepare(&s->db, sql_all, &st), rc;
+
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *service = sqlite3_column_text(st, 2);
+		const unsigned char *host = sqlite3_column_text(st, 3);
+
+		r = each(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			 service ? (const char *)service : "", host ? (const char *)host : "");
+		if (r < 0)
+			return r;
+	}
+	return rc == SQLITE_DONE ? 0 : um_db_error(&s->db, rc, "read the last logins");
+}

@@ -314,12 +314,12 @@ static int service_from_row(struct um_store *s, sqlite3_stmt *row, struct um_ser
 		return -ENOMEM;
 	}
 	r = um_db_prepare(&s->db, sql_grants_of, &st);
+	if (r >= 0)
+		r = um_bind_int(st, ":sid", sqlite3_column_int64(row, 0));
 	if (r < 0) {
 		um_service_free(sv);
 		return r;
 	}
-	if ((r = um_bind_int(st, ":sid", sqlite3_column_int64(row, 0))) < 0)
-		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **nv = realloc(sv->grants, (sv->n_grants + 1) * sizeof(*nv));
 

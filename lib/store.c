@@ -158,6 +158,9 @@ static int login_wal_hook(void *data _unused_, sqlite3 *db, const char *name, in
 	return SQLITE_OK;
 }
 
+/* The oldest SQLite the schema needs: DROP COLUMN and RETURNING (v3). */
+#define SQLITE_MIN_VERSION 3035000
+
 static int open_db(struct um_store *s, bool create)
 {
 	int oflags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
@@ -169,6 +172,10 @@ static int open_db(struct um_store *s, bool create)
 		oflags |= SQLITE_OPEN_READWRITE;
 	else
 		oflags |= SQLITE_OPEN_READONLY;
+	if (sqlite3_libversion_number() < SQLITE_MIN_VERSION)
+		return um_fail(-EBADMSG,
+			       "SQLite %s is too old for the store: umgmt needs 3.35 or newer",
+			       sqlite3_libversion());
 	rc = sqlite3_open_v2(s->truth_path, &s->db.h, oflags, NULL);
 	if (rc != SQLITE_OK)
 		return um_db_error(&s->db, rc, "open the store");

@@ -43,6 +43,63 @@ int um_user_get(struct um_store *s, const char *name, struct um_user **ret)
 	return 0;
 }
 
+/* A listing's users by row id, for the one walk over the last logins. */
+struct by_id {
+	struct um_user **v;
+	size_t n;
+	size_t *order; /* indexes of v, ascending by v[i]->id */
+};
+
+static int by_id_cmp(const void *a, const void *b, void *ctx)
+{
+	struct um_user **v = ctx;
+	int64_t x = v[*(const size_t *)a]->id, y = v[*(const size_t *)b]->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int put_last_login(void *ctx, int64_t user_id, int64_t at, const char *service,
+			  const char *host)
+{
+	struct by_id *b = ctx;
+	size_t lo = 0, hi = b->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t id = b->v[b->order[mid]]->id;
+
+		if (id == user_id) {
+			struct um_user *u = b->v[b->order[mid]];
+
+			u->last_login_at = at;
+			u->last_login_service = strdup(service);
+			u->last_login_host = strdup(host);
+			return u->last_login_service && u->last_login_host ? 0 : -ENOMEM;
+		}
+		if (id < user_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0; /* not in this listing (filtered out) */
+}
+
+/* The last logins of the n users of v, in one walk over them. */
+static int add_last_logins(struct um_store *s, struct um_user **v, size_t n)
+{
+	struct by_id b = { .v = v, .n = n, .order = malloc((n ? n : 1) * sizeof(size_t)) };
+	int r;
+
+	if (!b.order)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		b.order[i] = i;
+	qsort_r(b.order, n, sizeof(*b.order), by_id_cmp, v);
+	r = um_login_last_all(s, put_last_login, &b);
+	free(b.order);
+	return r;
+}
+
 int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n)
 {
 	return um_user_list_filtered(s, 0, NULL, ret, ret_n);
@@ -51,7 +108,7 @@ int um_user_list(struct um_store *s, struct um_user ***ret, size_t *ret_n)
 int um_user_list_filtered(struct um_store *s, unsigned filter, const char *today,
 			  struct um_user ***ret, size_t *ret_n)
 {
-	_cleanup_stmt_ sqlite3_stmt *groups = NULL, *login = NULL;
+	_cleanup_stmt_ sqlite3_stmt *groups = NULL;
 	struct um_user **v = NULL;
 	size_t n = 0;
 	int r;
@@ -60,7 +117,9 @@ int um_user_list_filtered(struct um_store *s, unsigned filter, const char *today
 		return um_fail(-EINVAL, "listing absent users needs today's date");
 	r = um_user_read_all(s, filter, today, &v, &n);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = add_extras(s, &groups, &login, v[i]);
+		r = um_group_names_of(s, &groups, v[i]->id, &v[i]->groups, &v[i]->n_groups);
+	if (r >= 0)
+		r = add_last_logins(s, v, n);
 	if (r < 0) {
 		um_user_list_free(v, n);
 		return r;

@@ -551,7 +551,8 @@ int um_user_resolve(struct um_store *s, const char *name, struct um_login_user *
 	u.uid = (uint32_t)sqlite3_column_int64(st, 1);
 	u.enabled = sqlite3_column_int(st, 2);
 	u.approved = sqlite3_column_int(st, 3);
-	snprintf(u.expires_on, sizeof(u.expires_on), "%s", sqlite3_column_text(st, 4));
+	snprintf(u.expires_on, sizeof(u.expires_on), "%s",
+		 sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "");
 	u.must_change_password = sqlite3_column_int(st, 5);
 	hash = (const char *)sqlite3_column_text(st, 6);
 	if (hash && !(u.hash = strdup(hash)))

@@ -8,6 +8,7 @@
 #include "umgmt/group.h"
 #include "umgmt/local.h"
 #include "umgmt/password.h"
+#include "umgmt/login.h"
 #include "umgmt/user.h"
 
 /* A spec with the defaults of UM_USER_SPEC_INIT, some fields overridden:
@@ -373,6 +374,47 @@ static void test_ids_never_reused(void **state)
 		assert_true(g->gid > first);
 		um_group_free(g);
 	}
+}
+
+/* The listing reads every last login in one walk and gives each to its
+ * user, whatever order the rows come in. */
+static void test_list_last_logins(void **state)
+{
+	struct fixture *f = *state;
+	struct um_user **v = NULL;
+	struct um_login_user lu = { 0 };
+	size_t n = 0;
+
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "user%d", i);
+		assert_ok(um_user_add(f->s, name, NULL, NULL));
+	}
+	/* logins for user3 and user1, in that order */
+	assert_ok(um_user_resolve(f->s, "user3", &lu));
+	assert_ok(um_login_record_success(f->s, lu.id, "sshd", "192.0.2.3", 3000, true));
+	um_login_user_clear(&lu);
+	assert_ok(um_user_resolve(f->s, "user1", &lu));
+	assert_ok(um_login_record_success(f->s, lu.id, "login", "", 1000, true));
+	um_login_user_clear(&lu);
+	assert_ok(um_user_list(f->s, &v, &n));
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i]->name, "user3")) {
+			assert_int_equal(v[i]->last_login_at, 3000);
+			assert_string_equal(v[i]->last_login_service, "sshd");
+			assert_string_equal(v[i]->last_login_host, "192.0.2.3");
+		} else if (!strcmp(v[i]->name, "user1")) {
+			assert_int_equal(v[i]->last_login_at, 1000);
+			assert_string_equal(v[i]->last_login_service, "login");
+			assert_string_equal(v[i]->last_login_host, "");
+		} else {
+			assert_int_equal(v[i]->last_login_at, 0);
+			assert_null(v[i]->last_login_service);
+		}
+	}
+	um_user_list_free(v, n);
 }
 
 /* A user's row id is never handed out again either: the audit and a login
@@ -922,6 +964,7 @@ int main(void)
 		T(test_delete_keeps_shared_private_group),
 		T(test_ids_never_reused),
 		T(test_row_ids_never_reused),
+		T(test_list_last_logins),
 		T(test_rehash_never_undoes_a_new_password),
 		T(test_alloc_skips_taken_gid),
 		T(test_id_range_full),
