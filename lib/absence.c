@@ -30,12 +30,10 @@ int um_absence_add(struct um_store *s, const char *name, const char *from, const
 	_cleanup_free_ char *detail = NULL;
 	int r;
 
-	if (um_parse_date(from, NULL, NULL, NULL) < 0)
-		return um_fail(-EINVAL, "start date '%s' is not a date of the form YYYY-MM-DD",
-			       from ? from : "");
-	if (until && *until && um_parse_date(until, NULL, NULL, NULL) < 0)
-		return um_fail(-EINVAL, "end date '%s' is not a date of the form YYYY-MM-DD",
-			       until);
+	if ((r = um_parse_date(from, NULL, NULL, NULL)) < 0)
+		return um_fail(r, "start date %s", um_error_detail(r));
+	if (until && *until && (r = um_parse_date(until, NULL, NULL, NULL)) < 0)
+		return um_fail(r, "end date %s", um_error_detail(r));
 	if (until && !*until)
 		until = NULL;
 	if (until && strcmp(until, from) < 0)

@@ -41,8 +41,10 @@ int um_parse_date(const char *text, int *ret_y, int *ret_m, int *ret_d)
 	y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
 	m = (text[5] - '0') * 10 + (text[6] - '0');
 	d = (text[8] - '0') * 10 + (text[9] - '0');
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-		goto bad;
+	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return um_fail(-EINVAL, "'%s' is not a day of the calendar", text);
+	if (y < 1970)
+		return um_fail(-EINVAL, "'%s' lies before 1970", text);
 	if (ret_y)
 		*ret_y = y;
 	if (ret_m)
@@ -51,8 +53,7 @@ int um_parse_date(const char *text, int *ret_y, int *ret_m, int *ret_d)
 		*ret_d = d;
 	return 0;
 bad:
-	return um_fail(-EINVAL, "'%s' is not a date of the form YYYY-MM-DD (e.g. 2026-12-24)",
-		       text ? text : "");
+	return um_fail(-EINVAL, "'%s' is not a date of the form YYYY-MM-DD", text ? text : "");
 }
 
 void um_today(time_t now, char out[11])

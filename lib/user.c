@@ -276,7 +276,7 @@ int um_user_set_expiry(struct um_store *s, const char *name, const char *date)
 	int r;
 
 	if (date && (r = um_parse_date(date, NULL, NULL, NULL)) < 0)
-		return um_fail(r, "expiry date '%s' is not a date of the form YYYY-MM-DD", date);
+		return um_fail(r, "expiry date %s", um_error_detail(r));
 	detail = um_asprintf("expires %s", date ? date : "never");
 	if (!detail)
 		return -ENOMEM;

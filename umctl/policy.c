@@ -84,13 +84,12 @@ int umctl_check_user_absence(struct umctl_cmd *cmd)
 	r = umctl_check_user(cmd);
 	if (r)
 		return r;
-	if (o->from && um_parse_date(o->from, NULL, NULL, NULL) < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
-				       "--from '%s' is not a date of the form YYYY-MM-DD", o->from);
-	if (o->until && um_parse_date(o->until, NULL, NULL, NULL) < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
-				       "--until '%s' is not a date of the form YYYY-MM-DD",
-				       o->until);
+	if (o->from && (r = um_parse_date(o->from, NULL, NULL, NULL)) < 0)
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what, "--from %s",
+				       um_error_detail(r));
+	if (o->until && (r = um_parse_date(o->until, NULL, NULL, NULL)) < 0)
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what, "--until %s",
+				       um_error_detail(r));
 	/* Both are YYYY-MM-DD: the text order is the calendar's. */
 	if (o->from && o->until && strcmp(o->until, o->from) < 0)
 		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,

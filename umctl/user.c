@@ -233,10 +233,9 @@ int umctl_check_user_edit(struct umctl_cmd *cmd)
 	o->spec.rename = o->rename;
 	if (o->rename && (r = umctl_check_name(cmd, "new user name", o->rename)))
 		return r;
-	if (o->expires && um_parse_date(o->expires, NULL, NULL, NULL) < 0)
-		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what,
-				       "--expires '%s' is not a date of the form YYYY-MM-DD",
-				       o->expires);
+	if (o->expires && (r = um_parse_date(o->expires, NULL, NULL, NULL)) < 0)
+		return umctl_fail_code(UMCTL_EX_DATAERR, cmd->what, "--expires %s",
+				       um_error_detail(r));
 	return 0;
 }
 

@@ -16,8 +16,10 @@
 int64_t um_now(void);
 
 /* Parses "YYYY-MM-DD" strictly (a real calendar date, years 1970-9999).
- * Returns 0 or -EINVAL with a detail naming the text. Any ret_ may be
- * NULL. */
+ * Returns 0 or -EINVAL with a detail that starts with the quoted text and
+ * says what is wrong with it ("'2026-02-30' is not a day of the
+ * calendar"), so that a caller can put the field's name in front. Any
+ * ret_ may be NULL. */
 int um_parse_date(const char *text, int *ret_y, int *ret_m, int *ret_d)
 	__attribute__((warn_unused_result));
 /* The local date (localtime_r: TZ respected) of now as "YYYY-MM-DD". */

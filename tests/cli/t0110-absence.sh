@@ -73,15 +73,15 @@ expect_json carol 0 name
 check "bob is absent but not pending" sh -c "! grep -q '\"bob\"' '$OUT'"
 
 # Refusals, each naming its input, none changing anything.
-refused 65 "umctl: cannot add an absence of user 'bob': --from '2026-02-30' is not a date of the form YYYY-MM-DD" \
+refused 65 "umctl: cannot add an absence of user 'bob': --from '2026-02-30' is not a day of the calendar" \
 	umctl user absence bob --from 2026-02-30
-refused 65 "umctl: cannot add an absence of user 'bob': --from '2026-13-01' is not a date of the form YYYY-MM-DD" \
+refused 65 "umctl: cannot add an absence of user 'bob': --from '2026-13-01' is not a day of the calendar" \
 	umctl user absence bob --from 2026-13-01
 refused 65 "umctl: cannot add an absence of user 'bob': --from '26-12-24' is not a date of the form YYYY-MM-DD" \
 	umctl user absence bob --from 26-12-24
 refused 65 "umctl: cannot add an absence of user 'bob': --from 'next monday' is not a date of the form YYYY-MM-DD" \
 	umctl user absence bob --from 'next monday'
-refused 65 "umctl: cannot add an absence of user 'bob': --until '2026-02-30' is not a date of the form YYYY-MM-DD" \
+refused 65 "umctl: cannot add an absence of user 'bob': --until '2026-02-30' is not a day of the calendar" \
 	umctl user absence bob --from 2026-12-24 --until 2026-02-30
 refused 65 "umctl: cannot add an absence of user 'bob': --until 2026-12-23 lies before --from 2026-12-24" \
 	umctl user absence bob --from 2026-12-24 --until 2026-12-23

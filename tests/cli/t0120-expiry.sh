@@ -40,13 +40,13 @@ expect_json 2001-01-01 expires_on
 expect_exit 0 umctl user edit bob --no-expiry
 
 # Refusals.
-refused 65 "umctl: cannot edit user 'bob': --expires '2026-02-30' is not a date of the form YYYY-MM-DD" \
+refused 65 "umctl: cannot edit user 'bob': --expires '2026-02-30' is not a day of the calendar" \
 	umctl user edit bob --expires 2026-02-30
 refused 65 "umctl: cannot edit user 'bob': --expires '2026-2-3' is not a date of the form YYYY-MM-DD" \
 	umctl user edit bob --expires 2026-2-3
 refused 65 "umctl: cannot edit user 'bob': --expires '' is not a date of the form YYYY-MM-DD" \
 	umctl user edit bob --expires ''
-refused 65 "umctl: cannot edit user 'bob': --expires '1969-12-31' is not a date of the form YYYY-MM-DD" \
+refused 65 "umctl: cannot edit user 'bob': --expires '1969-12-31' lies before 1970" \
 	umctl user edit bob --full-name 'New Name' --expires 1969-12-31
 refused 64 "umctl: --expires and --no-expiry exclude each other" \
 	umctl user edit bob --expires 2026-12-01 --no-expiry
