@@ -90,3 +90,11 @@ int um_password_check_policy(const struct um_config *c, const char *name, const 
 		return um_fail(-EINVAL, "The password must not be the same as the user name.");
 	return 0;
 }
+
+int um_password_new_hash(const struct um_config *c, const char *name, const char *pw,
+			 char out[UM_HASH_MAX])
+{
+	int r = um_password_check_policy(c, name, pw);
+
+	return r < 0 ? r : um_password_hash(c, pw, out);
+}

@@ -263,11 +263,7 @@ int um_token_redeem(struct um_store *s, const char *name, const char *password)
 	char hash[UM_HASH_MAX];
 	int r;
 
-	r = um_password_check_policy(s->cfg, name, password);
-	if (r < 0)
-		return r;
-	/* Hash before the transaction: Argon2 must not hold the write lock. */
-	r = um_password_hash(s->cfg, password, hash);
+	r = um_password_new_hash(s->cfg, name, password, hash);
 	if (r < 0)
 		return r;
 	r = redeem(s, name, hash);

@@ -386,10 +386,7 @@ int um_user_set_password(struct um_store *s, const char *name, const char *passw
 	int64_t id;
 	int r;
 
-	r = um_password_check_policy(s->cfg, name, password);
-	if (r < 0)
-		return r;
-	r = um_password_hash(s->cfg, password, hash);
+	r = um_password_new_hash(s->cfg, name, password, hash);
 	if (r < 0)
 		return r;
 	r = um_db_begin(&s->db);

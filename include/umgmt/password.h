@@ -35,4 +35,11 @@ void um_password_dummy_verify(const struct um_config *c, const char *pw);
 int um_password_check_policy(const struct um_config *c, const char *name, const char *pw)
 	__attribute__((warn_unused_result));
 
+/* A new password for user name: checks the policy, then hashes it into
+ * out (before any transaction: Argon2id must never hold the store's write
+ * lock). Returns 0, -EINVAL (policy, with its sentence), -ENOMEM. The
+ * caller wipes out. */
+int um_password_new_hash(const struct um_config *c, const char *name, const char *pw,
+			 char out[UM_HASH_MAX]) __attribute__((warn_unused_result));
+
 #endif

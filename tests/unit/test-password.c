@@ -195,13 +195,33 @@ static void test_policy_limits(void **state _unused_)
 	um_config_free(c);
 }
 
+/* A new password: the policy first (nothing is hashed for a refused one),
+ * then a hash that verifies. */
+static void test_new_hash(void **state _unused_)
+{
+	struct um_config *c = cheap_config();
+	char hash[UM_HASH_MAX] = "";
+
+	c->password_min_length = 12;
+	assert_errno(um_password_new_hash(c, "alice", "short", hash), -EINVAL);
+	assert_detail_has("12");
+	assert_string_equal(hash, "");
+	assert_errno(um_password_new_hash(c, "alice", "alice", hash), -EINVAL);
+	assert_string_equal(hash, "");
+	assert_ok(um_password_new_hash(c, "alice", "a long enough one", hash));
+	assert_ok(um_password_verify(hash, "a long enough one"));
+	assert_errno(um_password_verify(hash, "another long one"), -EACCES);
+	explicit_bzero(hash, sizeof(hash));
+	um_config_free(c);
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_and_verify), cmocka_unit_test(test_verify_bad_hashes),
 		cmocka_unit_test(test_length_limits),	cmocka_unit_test(test_needs_rehash),
 		cmocka_unit_test(test_dummy_verify),	cmocka_unit_test(test_policy),
-		cmocka_unit_test(test_policy_limits),
+		cmocka_unit_test(test_policy_limits),	cmocka_unit_test(test_new_hash),
 	};
 
 	RUN_TESTS(tests);
