@@ -56,7 +56,7 @@ PAM_SO   := $(B)/pam_umgmt.so
 NSS_SO   := $(B)/libnss_umgmt.so.2
 
 CORE_LIBS := -lsqlite3 -lsodium -liniparser -lcrypt
-NSS_LIBS  := -lsqlite3 -lpthread
+NSS_LIBS  := -lpthread
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BIN := $(UNIT_SRC:%.c=$(B)/%)

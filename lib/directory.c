@@ -2,30 +2,39 @@
 /*
  * umgmt core: the snapshot reader behind libnss_umgmt.so.2.
  *
+ * Self-contained: libc and pthreads only (no SQLite, no libsodium, no
+ * configuration file). The format is lib/snapshot-format.h (docs/NSS.md).
+ *
  * Design, and why:
  *
  * - Where. The snapshot is at the compile-time UM_DIRECTORY_PATH. A test
  *   may point a process elsewhere with $UMGMT_DIRECTORY, read with
  *   secure_getenv() so that a setuid/setgid program (su, passwd, a screen
- *   locker's helper) never takes the path from its caller. No config file,
- *   so no iniparser; no libsodium. The file is trusted only if it is a
- *   regular file owned by root (or by the caller, when the path came from
- *   the environment) and not group/world-writable: otherwise whoever can
- *   write it could hand out uid 0.
+ *   locker's helper) never takes the path from its caller. The file is
+ *   trusted only if it is a regular file owned by root (or by the caller,
+ *   when the path came from the environment) and not group/world-writable:
+ *   otherwise whoever can write it could hand out uid 0.
  *
  * - No file descriptor is ever kept. The snapshot is opened O_CLOEXEC,
- *   fstat()ed, mmap()ed read-only (MAP_SHARED, the page cache is shared
- *   with every other process) and the descriptor is closed at once. SQLite
- *   then gets the mapping through sqlite3_deserialize(...READONLY) on a
- *   ":memory:" connection, so SQLite holds no descriptor either: a host
- *   that closes all its fds (closefrom before exec, daemons sanitising
- *   their fds) cannot break us or make us write into one of its files, and
- *   nothing leaks into children. With PRAGMA mmap_size set, memdb hands out
- *   pages straight from the mapping (zero-copy); the page cache per
- *   connection is kept tiny. This is safe because the publisher never
- *   writes a snapshot in place: it writes a temp file and rename()s it, so
- *   the inode we mapped never changes under us (a root who truncates it in
- *   place would make readers fault; nobody else can).
+ *   fstat()ed, mmap()ed read-only (MAP_SHARED: the page cache is shared
+ *   with every other process) and the descriptor is closed at once: a
+ *   host that closes all its fds cannot break us, and nothing leaks into
+ *   children. The publisher never writes a snapshot in place (temp file,
+ *   rename), so the inode we mapped never changes under us (a root who
+ *   truncates it in place would make readers fault; nobody else can).
+ *
+ * - Checked once, then trusted as far as it was checked. At map time the
+ *   header (magic, format, its checksum, the file size: a truncated file
+ *   is refused), the bounds of every section and the pool are checked;
+ *   the verdict is cached with the mapping. Every record is checked again
+ *   (bounds and checksum) each time it is served, and every offset read
+ *   from the file is bounds-checked before use; probes are bounded by the
+ *   table size. A damaged record answers -EBADMSG (NSS: UNAVAIL), never
+ *   wrong data, never a read outside the mapping.
+ *
+ * - The hit path: a hash of the name (or a mix of the id), one or two
+ *   8-byte slots, the record, its checksum, done. No allocation, no
+ *   system call, no lock but the slot's own uncontended mutex.
  *
  * - New snapshots. Publishing renames a new inode into place. At most once
  *   a second per process (CLOCK_MONOTONIC_COARSE, read through the vDSO,
@@ -37,223 +46,556 @@
  *   missing or broken snapshot is likewise cached for a second, so a
  *   lookup storm costs one stat() a second.
  *
- * - Threads. A pool of POOL_SLOTS connections, each behind its own mutex.
- *   A thread prefers "its" slot (a thread-local index handed out round
- *   robin), trylocks it, then tries the others, and only then blocks on
- *   its own: readers are never serialised behind one global lock. The
- *   global lock guards only the current mapping pointer and reference
- *   counts and is never held across SQLite calls.
+ * - Threads. A pool of POOL_SLOTS holds on the current mapping, each
+ *   behind its own mutex (one cache line each). A thread prefers "its"
+ *   slot (a thread-local index handed out round robin), trylocks it, then
+ *   tries the others, and only then blocks on its own: readers are never
+ *   serialised behind one global lock. The global lock guards only the
+ *   current mapping pointer and reference counts.
  *
  * - Pinning. Mappings are reference counted (the pool's "current" plus
- *   every connection on it). When a new snapshot becomes current, idle
- *   connections on older ones are closed at once and busy ones when they
- *   are released, so an idle process pins at most one superseded snapshot
- *   (the one that was current at its last lookup) plus what an unfinished
- *   enumeration holds until endpwent()/endgrent().
+ *   every slot and iterator on it). When a new snapshot becomes current,
+ *   idle slots on older ones let go at once and busy ones when they are
+ *   released, so an idle process pins at most the current snapshot plus
+ *   what an unfinished enumeration holds until endpwent()/endgrent().
  *
- * - Fork. SQLite's own global mutexes (its allocator's, among others) are
- *   not fork-safe: a child forked while another thread was inside SQLite
- *   may deadlock on its first SQLite call. So the pthread_atfork() prepare
- *   handler quiesces the module: it takes the refresh lock, every slot and
- *   the global lock (waiting for in-flight lookups, which take
- *   microseconds), and the child re-initialises them all. No thread of ours
- *   is inside SQLite at the fork, the child inherits a consistent state,
- *   and every connection stays valid in the child (the mapping and
- *   SQLite's memory are copied with it); the child never shares a
- *   connection with its parent, since each has its own copy. Callers that
- *   keep their own locks around directory calls (the NSS enumeration) call
- *   um_directory_init() first and register their handlers after ours, so
- *   that their prepare handler runs first (lock order: theirs, then ours).
- *
- * - Reading. When the snapshot's schema objects are exactly the ones this
- *   build writes (format 2), lookups and enumeration walk its B-trees in
- *   the mapping themselves, without SQLite (see "The hit path" below: no
- *   allocation, no lock, no SQLite connection at all); a format 1
- *   snapshot is read through SQLite, one read transaction held per
- *   connection and statements prepared once.
- *
- * - Verification. Before SQLite sees the bytes we check the SQLite magic,
- *   the rollback-journal format bytes (a WAL file cannot be deserialised)
- *   and application_id = UM_DIRECTORY_APPLICATION_ID in the header; the
- *   first connection on a mapping then checks meta.format (the current
- *   UM_DIRECTORY_FORMAT, or 1) and the verdict is cached on the mapping. Any
- *   failure is -EBADMSG, which the NSS module turns into UNAVAIL so that
- *   `files` keeps the machine usable.
+ * - Fork. The pthread_atfork() prepare handler takes the refresh lock,
+ *   every slot and the global lock (waiting for in-flight lookups, which
+ *   take nanoseconds), and the child re-initialises them: the child never
+ *   inherits a lock held by a thread that does not exist there. Callers
+ *   that keep their own locks around directory calls (the NSS
+ *   enumeration) call um_directory_init() first and register their
+ *   handlers after ours, so that their prepare handler runs first (lock
+ *   order: theirs, then ours).
  */
 #include <fcntl.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "directory-schema.h"
+#include "snapshot-format.h"
+#include "snapshot-read.h"
 #include "umgmt/common.h"
 #include "umgmt/directory.h"
-#include "umgmt/store.h" /* UM_DIRECTORY_FORMAT (a macro only) */
 
 #define POOL_SLOTS 4
 #define CHECK_INTERVAL_NS 1000000000LL
-#define MIN_SNAPSHOT_SIZE 512 /* one page of the smallest page size */
 
-enum stmt_id {
-	ST_USER_BY_NAME,
-	ST_USER_BY_UID,
-	ST_GROUP_BY_NAME,
-	ST_GROUP_BY_GID,
-	ST_USER_GIDS,
-	ST_ALL_USERS,
-	ST_ALL_GROUPS,
-	N_STMT,
-};
+/* ------------------------------------------------------------------------
+ * The format: checking and decoding an image in memory.
+ * ---------------------------------------------------------------------- */
 
-static const char *const stmt_sql[N_STMT] = {
-	[ST_USER_BY_NAME] = "SELECT uid, gid, name, gecos, dir, shell FROM passwd WHERE name = ?1",
-	[ST_USER_BY_UID] = "SELECT uid, gid, name, gecos, dir, shell FROM passwd WHERE uid = ?1",
-	/* Not the members: see um_directory_group_members(). */
-	[ST_GROUP_BY_NAME] = "SELECT gid, nmem, name FROM grp WHERE name = ?1",
-	[ST_GROUP_BY_GID] = "SELECT gid, nmem, name FROM grp WHERE gid = ?1",
-	[ST_USER_GIDS] = "SELECT gids FROM usergroups WHERE name = ?1",
-	[ST_ALL_USERS] = "SELECT uid, gid, name, gecos, dir, shell FROM passwd ORDER BY uid",
-	[ST_ALL_GROUPS] = "SELECT gid, nmem, name, members FROM grp ORDER BY gid",
-};
+static int bad(const char *what)
+{
+	return um_fail(-EBADMSG, "the snapshot is damaged: %s", what);
+}
 
-/* Per-connection settings: pages come zero-copy from the mapping (memdb
- * clamps mmap_size to the snapshot), so SQLite's own cache stays tiny;
- * nothing may ever spill to a temp file. */
-static const char conn_pragmas[] = "PRAGMA mmap_size = 2147418112;"
-				   "PRAGMA cache_size = -64;"
-				   "PRAGMA temp_store = MEMORY;"
-				   "PRAGMA query_only = 1;"
-				   "PRAGMA trusted_schema = 0;";
+/* Whether [off, off + len) lies in [lo, hi), in 64-bit arithmetic. */
+static bool inside(uint64_t off, uint64_t len, uint64_t lo, uint64_t hi)
+{
+	return off >= lo && off <= hi && len <= hi - off;
+}
+
+static int section(const uint8_t *h, size_t size, unsigned at, uint32_t *ret_off, uint32_t *ret_end)
+{
+	uint32_t off = um_rd32(h + at), len = um_rd32(h + at + 4);
+
+	if (off % 4 || !inside(off, len, UM_SNAP_HEADER_SIZE, size))
+		return bad("a section lies outside the file");
+	*ret_off = off;
+	*ret_end = off + len;
+	return 0;
+}
+
+static int table(const uint8_t *h, size_t size, unsigned at, uint32_t slots, uint32_t *ret)
+{
+	uint32_t off = um_rd32(h + at);
+
+	if (off % 4 || !inside(off, 8 * (uint64_t)slots, UM_SNAP_HEADER_SIZE, size))
+		return bad("a table lies outside the file");
+	*ret = off;
+	return 0;
+}
+
+int um_snap_open(const void *base, size_t size, struct um_snap *ret)
+{
+	const uint8_t *h = base;
+	struct um_snap s = { .base = h, .size = size };
+	int r;
+
+	if (size < UM_SNAP_HEADER_SIZE || memcmp(h, UM_SNAP_MAGIC, 8) != 0)
+		return um_fail(-EBADMSG, "the file is not an umgmt snapshot");
+	s.format = um_rd32(h + UM_SNAP_H_FORMAT);
+	if (s.format < UM_SNAP_FORMAT_OLDEST || s.format > UM_SNAP_FORMAT)
+		return um_fail(-EBADMSG, "the snapshot has format %u; this reader reads %u to %u",
+			       s.format, UM_SNAP_FORMAT_OLDEST, UM_SNAP_FORMAT);
+	if (um_rd32(h + UM_SNAP_H_HEADER_SIZE) != UM_SNAP_HEADER_SIZE ||
+	    um_rd32(h + UM_SNAP_H_CHECK) != um_snap_hash(UM_SNAP_SEED_HEADER, h, UM_SNAP_H_CHECK))
+		return bad("the header's checksum does not match");
+	if (um_rd64(h + UM_SNAP_H_FILE_SIZE) != size)
+		return um_fail(-EBADMSG, "the snapshot is %zu bytes but its header says %llu", size,
+			       (unsigned long long)um_rd64(h + UM_SNAP_H_FILE_SIZE));
+	s.generation = um_rd64(h + UM_SNAP_H_GENERATION);
+	s.published_at = um_rd64(h + UM_SNAP_H_PUBLISHED_AT);
+	s.n_users = um_rd32(h + UM_SNAP_H_N_USERS);
+	s.n_groups = um_rd32(h + UM_SNAP_H_N_GROUPS);
+	s.uslots = um_rd32(h + UM_SNAP_H_USER_SLOTS);
+	s.gslots = um_rd32(h + UM_SNAP_H_GROUP_SLOTS);
+	if (s.uslots <= s.n_users || s.gslots <= s.n_groups)
+		return bad("a table is too small for its records");
+	uint32_t pool_end;
+	s.index = um_rd32(h + UM_SNAP_H_NAME_INDEX);
+	if (s.index % 4 || !inside(s.index, 4 * (uint64_t)s.n_users, UM_SNAP_HEADER_SIZE, size))
+		return bad("the name index lies outside the file");
+	if ((r = section(h, size, UM_SNAP_H_POOL, &s.pool, &pool_end)) < 0 ||
+	    (r = section(h, size, UM_SNAP_H_NAMES, &s.names, &s.names_end)) < 0 ||
+	    (r = section(h, size, UM_SNAP_H_USERS, &s.users, &s.users_end)) < 0 ||
+	    (r = section(h, size, UM_SNAP_H_GROUPS, &s.groups, &s.groups_end)) < 0 ||
+	    (r = table(h, size, UM_SNAP_H_USER_BY_NAME, s.uslots, &s.ubn)) < 0 ||
+	    (r = table(h, size, UM_SNAP_H_USER_BY_UID, s.uslots, &s.ubu)) < 0 ||
+	    (r = table(h, size, UM_SNAP_H_GROUP_BY_NAME, s.gslots, &s.gbn)) < 0 ||
+	    (r = table(h, size, UM_SNAP_H_GROUP_BY_GID, s.gslots, &s.gbg)) < 0)
+		return r;
+	s.base_generation = um_rd64(h + UM_SNAP_H_BASE_GENERATION);
+	s.base_check = um_rd32(h + UM_SNAP_H_BASE_CHECK);
+	if (s.base_generation) {
+		uint32_t t, t_end;
+		if ((r = section(h, size, UM_SNAP_H_TOUCHED, &t, &t_end)) < 0)
+			return r;
+		if (t_end - t < 8)
+			return bad("the touched ids are cut short");
+		s.n_touched_uids = um_rd32(h + t);
+		if (s.n_touched_uids > (t_end - t - 8) / 4)
+			return bad("the touched ids are cut short");
+		s.touched_uids = t + 4;
+		s.touched_gids = s.touched_uids + 4 * s.n_touched_uids + 4;
+		s.n_touched_gids = um_rd32(h + s.touched_gids - 4);
+		if (s.n_touched_gids > (t_end - s.touched_gids) / 4)
+			return bad("the touched ids are cut short");
+	} else if (um_rd32(h + UM_SNAP_H_TOUCHED + 4) != 0) {
+		return bad("a standalone snapshot with touched ids");
+	}
+	s.pool_len = pool_end - s.pool;
+	if (s.pool_len < 4 || um_rd32(h + UM_SNAP_H_POOL_CHECK) !=
+				      um_snap_hash(UM_SNAP_SEED_POOL, h + s.pool, s.pool_len))
+		return bad("the string pool's checksum does not match");
+	s.pool_count = um_rd32(h + s.pool);
+	if (s.pool_count > UM_SNAP_INLINE || s.pool_count > (s.pool_len - 4) / 4)
+		return bad("the string pool is too short");
+	for (uint32_t i = 0; i < s.pool_count; i++) {
+		uint32_t o = um_rd32(h + s.pool + 4 + 4 * i);
+		if (!inside(o, 2, 0, s.pool_len) ||
+		    !inside(o + 2, um_rd16(h + s.pool + o) + 1u, 0, s.pool_len))
+			return bad("a pool string lies outside the pool");
+	}
+	*ret = s;
+	return 0;
+}
+
+/* Pool string i (checked at open: i < pool_count is all it takes). */
+static bool pool_str(const struct um_snap *s, uint32_t i, const char **p, size_t *n)
+{
+	if (i >= s->pool_count)
+		return false;
+	uint32_t o = s->pool + um_rd32(s->base + s->pool + 4 + 4 * i);
+	*n = um_rd16(s->base + o);
+	*p = (const char *)s->base + o + 2;
+	return true;
+}
+
+uint32_t um_snap_check(const struct um_snap *s)
+{
+	return um_rd32(s->base + UM_SNAP_H_CHECK);
+}
+
+/* Whether the ascending u32 array at off (n of them) holds k. */
+static bool holds(const struct um_snap *s, uint32_t off, uint32_t n, uint32_t k)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, v = um_rd32(s->base + off + 4 * (size_t)mid);
+		if (v == k)
+			return true;
+		if (v < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool um_snap_touched_uid(const struct um_snap *s, uint32_t uid)
+{
+	return s->n_touched_uids && holds(s, s->touched_uids, s->n_touched_uids, uid);
+}
+
+bool um_snap_touched_gid(const struct um_snap *s, uint32_t gid)
+{
+	return s->n_touched_gids && holds(s, s->touched_gids, s->n_touched_gids, gid);
+}
+
+/* The name entry at off, its checksum checked: its length byte, then
+ * the name. */
+static bool name_at(const struct um_snap *s, uint32_t off, const uint8_t **ret)
+{
+	const uint8_t *e = s->base + off;
+
+	if (!inside(off, UM_SNAP_NAME_ENTRY(0), s->names, s->names_end) ||
+	    !inside(off, UM_SNAP_NAME_ENTRY(e[4]), s->names, s->names_end) ||
+	    um_rd32(e) != um_snap_hash(UM_SNAP_SEED_NAME_ENTRY, e + 4, e[4] + 2u))
+		return false;
+	*ret = e + 4;
+	return true;
+}
+
+int um_snap_user_at(const struct um_snap *s, uint32_t off, struct um_dir_user *u, uint32_t *next)
+{
+	const uint8_t *b = s->base, *r = b + off, *nm;
+	uint64_t end, q;
+
+	if (off % 4 || !inside(off, UM_SNAP_U_GIDS, s->users, s->users_end))
+		return bad("a user record lies outside its section");
+	uint32_t ngids = um_rd32(r + UM_SNAP_U_NGIDS);
+	uint16_t gecos_len = um_rd16(r + UM_SNAP_U_GECOS_LEN),
+		 dir_len = um_rd16(r + UM_SNAP_U_DIR_LEN);
+	uint16_t shell = um_rd16(r + UM_SNAP_U_SHELL), prefix = um_rd16(r + UM_SNAP_U_DIR_PREFIX);
+
+	q = (uint64_t)off + UM_SNAP_U_GIDS + 4 * (uint64_t)ngids;
+	u->gids = r + UM_SNAP_U_GIDS;
+	u->gecos = (const char *)b + q;
+	u->gecos_len = gecos_len;
+	q += gecos_len + 1u;
+	if (dir_len != UM_SNAP_DIR_DERIVED) {
+		u->dir = (const char *)b + q;
+		u->dir_len = dir_len;
+		q += dir_len + 1u;
+	}
+	if (shell == UM_SNAP_INLINE) {
+		if (!inside(q, 2, s->users, s->users_end))
+			return bad("a user record overruns its section");
+		u->shell_len = um_rd16(b + q);
+		u->shell = (const char *)b + q + 2;
+		q += 2 + u->shell_len + 1;
+	}
+	end = (q + 3) & ~(uint64_t)3;
+	if (!inside(off, end - off, s->users, s->users_end))
+		return bad("a user record overruns its section");
+	if (um_rd32(r) != um_snap_hash(UM_SNAP_SEED_USER, r + 4, (size_t)(end - off - 4)))
+		return bad("a user record's checksum does not match");
+	if (!name_at(s, um_rd32(r + UM_SNAP_U_NAME), &nm))
+		return bad("a user's name entry");
+	if (shell != UM_SNAP_INLINE && !pool_str(s, shell, &u->shell, &u->shell_len))
+		return bad("a user's shell is not in the pool");
+	u->name = (const char *)nm + 1;
+	u->name_len = nm[0];
+	if (dir_len == UM_SNAP_DIR_DERIVED) {
+		if (!pool_str(s, prefix, &u->dir, &u->dir_len))
+			return bad("a user's home is not in the pool");
+		u->dir_tail = u->name;
+		u->dir_tail_len = u->name_len;
+	} else {
+		u->dir_tail = u->dir + u->dir_len;
+		u->dir_tail_len = 0;
+	}
+	u->id = um_rd32(r + UM_SNAP_U_ID);
+	u->uid = um_rd32(r + UM_SNAP_U_UID);
+	u->gid = um_rd32(r + UM_SNAP_U_GID);
+	u->ngids = ngids;
+	if (next)
+		*next = (uint32_t)end;
+	return 0;
+}
+
+int um_snap_group_at(const struct um_snap *s, uint32_t off, struct um_dir_group *g, uint32_t *next)
+{
+	const uint8_t *r = s->base + off;
+	uint64_t end;
+
+	if (off % 4 || !inside(off, UM_SNAP_G_MEMBERS, s->groups, s->groups_end))
+		return bad("a group record lies outside its section");
+	uint32_t nmem = um_rd32(r + UM_SNAP_G_NMEM);
+	uint16_t name_len = um_rd16(r + UM_SNAP_G_NAME_LEN);
+
+	end = ((uint64_t)off + UM_SNAP_G_MEMBERS + 4 * (uint64_t)nmem + name_len + 1 + 3) &
+	      ~(uint64_t)3;
+	if (!inside(off, end - off, s->groups, s->groups_end))
+		return bad("a group record overruns its section");
+	if (um_rd32(r) != um_snap_hash(UM_SNAP_SEED_GROUP, r + 4, (size_t)(end - off - 4)))
+		return bad("a group record's checksum does not match");
+	g->gid = um_rd32(r + UM_SNAP_G_GID);
+	g->nmem = nmem;
+	g->name = (const char *)r + UM_SNAP_G_MEMBERS + 4 * (size_t)nmem;
+	g->name_len = name_len;
+	g->snap_ = s;
+	g->rec_ = off;
+	if (next)
+		*next = (uint32_t)end;
+	return 0;
+}
+
+uint32_t um_snap_group_member(const struct um_dir_group *g, uint32_t i)
+{
+	const struct um_snap *s = g->snap_;
+
+	return um_rd32(s->base + g->rec_ + UM_SNAP_G_MEMBERS + 4 * (size_t)i);
+}
+
+int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t len, char **mem)
+{
+	const struct um_snap *s = g->snap_;
+	const uint8_t *r = s->base + g->rec_ + UM_SNAP_G_MEMBERS;
+	size_t at = 0;
+
+	for (uint32_t i = 0; i < g->nmem; i++) {
+		uint32_t o = um_rd32(r + 4 * (size_t)i);
+		const struct um_snap *in = s;
+		const uint8_t *nm;
+
+		if (s->base_generation) { /* an overlay: own users, or the base's */
+			if (o & UM_SNAP_OWN)
+				o &= ~UM_SNAP_OWN;
+			else
+				in = s->under;
+		}
+		if (!in || o >= in->n_users ||
+		    !name_at(in, um_rd32(in->base + in->index + 4 * (size_t)o), &nm))
+			return bad("a group's member list");
+		if (nm[0] + 1u > len - at)
+			return -ERANGE;
+		memcpy(dest + at, nm + 1, nm[0]);
+		dest[at + nm[0]] = '\0';
+		mem[i] = dest + at;
+		at += nm[0] + 1u;
+	}
+	mem[g->nmem] = NULL;
+	return 0;
+}
+
+/* Probes table t (slots slots) for key, starting at start; calls found on
+ * each slot whose key matches until it returns <= 0 (0: the record is the
+ * one). Returns 0, -ESRCH, or found's error. */
+#define PROBE(s, t, slots, key, start, found)                                                      \
+	do {                                                                                       \
+		uint32_t i_ = (start);                                                             \
+		for (uint32_t n_ = 0; n_ < (slots); n_++) {                                        \
+			const uint8_t *sl_ = (s)->base + (t) + 8 * (size_t)i_;                     \
+			uint32_t ref_ = um_rd32(sl_ + 4);                                          \
+			if (ref_ == 0)                                                             \
+				return -ESRCH;                                                     \
+			if (um_rd32(sl_) == (key)) {                                               \
+				int r_ = found(ref_);                                              \
+				if (r_ <= 0)                                                       \
+					return r_;                                                 \
+			}                                                                          \
+			i_ = i_ + 1 == (slots) ? 0 : i_ + 1;                                       \
+		}                                                                                  \
+		return -ESRCH;                                                                     \
+	} while (0)
+
+static int one_user_by_name(const struct um_snap *s, const char *name, size_t len,
+			    struct um_dir_user *ret)
+{
+	uint32_t h = um_snap_hash(UM_SNAP_SEED_NAME, name, len);
+#define USER_NAMED(ref)                                                                            \
+	({                                                                                         \
+		int q_ = um_snap_user_at(s, ref, ret, NULL);                                       \
+		q_ < 0 ? q_ : ret->name_len == len && !memcmp(ret->name, name, len) ? 0 : 1;       \
+	})
+	PROBE(s, s->ubn, s->uslots, h, um_snap_slot(h, s->uslots), USER_NAMED);
+#undef USER_NAMED
+}
+
+static int one_user_by_uid(const struct um_snap *s, uint32_t uid, struct um_dir_user *ret)
+{
+#define USER_UID(ref)                                                                              \
+	({                                                                                         \
+		int q_ = um_snap_user_at(s, ref, ret, NULL);                                       \
+		q_ < 0 ? q_ : ret->uid == uid ? 0 : 1;                                             \
+	})
+	PROBE(s, s->ubu, s->uslots, uid, um_snap_slot(um_snap_mix(uid), s->uslots), USER_UID);
+#undef USER_UID
+}
+
+static int one_group_by_name(const struct um_snap *s, const char *name, size_t len,
+			     struct um_dir_group *ret)
+{
+	uint32_t h = um_snap_hash(UM_SNAP_SEED_NAME, name, len);
+#define GROUP_NAMED(ref)                                                                           \
+	({                                                                                         \
+		int q_ = um_snap_group_at(s, ref, ret, NULL);                                      \
+		q_ < 0 ? q_ : ret->name_len == len && !memcmp(ret->name, name, len) ? 0 : 1;       \
+	})
+	PROBE(s, s->gbn, s->gslots, h, um_snap_slot(h, s->gslots), GROUP_NAMED);
+#undef GROUP_NAMED
+}
+
+static int one_group_by_gid(const struct um_snap *s, uint32_t gid, struct um_dir_group *ret)
+{
+#define GROUP_GID(ref)                                                                             \
+	({                                                                                         \
+		int q_ = um_snap_group_at(s, ref, ret, NULL);                                      \
+		q_ < 0 ? q_ : ret->gid == gid ? 0 : 1;                                             \
+	})
+	PROBE(s, s->gbg, s->gslots, gid, um_snap_slot(um_snap_mix(gid), s->gslots), GROUP_GID);
+#undef GROUP_GID
+}
+
+/*
+ * Through an overlay: a name is looked for in the overlay, then in the
+ * base, whose answer counts only if the overlay does not answer for its
+ * id; an id is answered by the overlay if touched, else by the base.
+ */
+int um_snap_user_by_name(const struct um_snap *s, const char *name, size_t len,
+			 struct um_dir_user *ret)
+{
+	int r = one_user_by_name(s, name, len, ret);
+
+	if (r != -ESRCH || !s->base_generation)
+		return r;
+	if (!s->under)
+		return bad("an overlay without its base");
+	r = one_user_by_name(s->under, name, len, ret);
+	return r == 0 && um_snap_touched_uid(s, ret->uid) ? -ESRCH : r;
+}
+
+int um_snap_user_by_uid(const struct um_snap *s, uint32_t uid, struct um_dir_user *ret)
+{
+	if (!s->base_generation || um_snap_touched_uid(s, uid))
+		return one_user_by_uid(s, uid, ret);
+	if (!s->under)
+		return bad("an overlay without its base");
+	return one_user_by_uid(s->under, uid, ret);
+}
+
+int um_snap_group_by_name(const struct um_snap *s, const char *name, size_t len,
+			  struct um_dir_group *ret)
+{
+	int r = one_group_by_name(s, name, len, ret);
+
+	if (r != -ESRCH || !s->base_generation)
+		return r;
+	if (!s->under)
+		return bad("an overlay without its base");
+	r = one_group_by_name(s->under, name, len, ret);
+	if (r == 0 && um_snap_touched_gid(s, ret->gid))
+		return -ESRCH;
+	return r;
+}
+
+int um_snap_group_by_gid(const struct um_snap *s, uint32_t gid, struct um_dir_group *ret)
+{
+	if (!s->base_generation || um_snap_touched_gid(s, gid))
+		return one_group_by_gid(s, gid, ret);
+	if (!s->under)
+		return bad("an overlay without its base");
+	return one_group_by_gid(s->under, gid, ret);
+}
+
+/* Enumeration: the overlay's records and the base's untouched ones,
+ * merged in id order. */
+int um_snap_next_user(const struct um_snap *s, struct um_snap_cursor *c, struct um_dir_user *ret)
+{
+	const struct um_snap *b = s->base_generation ? s->under : NULL;
+	int r;
+
+	if (s->base_generation && !b)
+		return bad("an overlay without its base");
+	if (!c->at) {
+		c->at = s->users;
+		c->base_at = b ? b->users : 0;
+	}
+	if (!c->have && c->at < s->users_end) {
+		if ((r = um_snap_user_at(s, c->at, &c->u, &c->at)) < 0)
+			return r;
+		c->have = true;
+	}
+	while (b && !c->base_have && c->base_at < b->users_end) {
+		if ((r = um_snap_user_at(b, c->base_at, &c->base_u, &c->base_at)) < 0)
+			return r;
+		c->base_have = !um_snap_touched_uid(s, c->base_u.uid);
+	}
+	if (c->base_have && (!c->have || c->base_u.uid < c->u.uid)) {
+		*ret = c->base_u;
+		c->base_have = false;
+		return 0;
+	}
+	if (!c->have)
+		return -ESRCH;
+	*ret = c->u;
+	c->have = false;
+	return 0;
+}
+
+int um_snap_next_group(const struct um_snap *s, struct um_snap_cursor *c, struct um_dir_group *ret)
+{
+	const struct um_snap *b = s->base_generation ? s->under : NULL;
+	int r;
+
+	if (s->base_generation && !b)
+		return bad("an overlay without its base");
+	if (!c->at) {
+		c->at = s->groups;
+		c->base_at = b ? b->groups : 0;
+	}
+	if (!c->have && c->at < s->groups_end) {
+		if ((r = um_snap_group_at(s, c->at, &c->g, &c->at)) < 0)
+			return r;
+		c->have = true;
+	}
+	while (b && !c->base_have && c->base_at < b->groups_end) {
+		if ((r = um_snap_group_at(b, c->base_at, &c->base_g, &c->base_at)) < 0)
+			return r;
+		c->base_have = !um_snap_touched_gid(s, c->base_g.gid);
+	}
+	if (c->base_have && (!c->have || c->base_g.gid < c->g.gid)) {
+		*ret = c->base_g;
+		c->base_have = false;
+		return 0;
+	}
+	if (!c->have)
+		return -ESRCH;
+	*ret = c->g;
+	c->have = false;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The process: mappings, the pool of holds, refresh, fork.
+ * ---------------------------------------------------------------------- */
 
 struct mapping {
-	void *addr;
-	size_t size;
+	struct um_snap snap;
+	struct um_snap base; /* when snap is an overlay */
+	void *addr, *base_addr;
+	size_t size, base_size;
 	dev_t dev;
 	ino_t ino;
 	struct timespec mtim;
 	unsigned refs; /* under pool.lock */
-	int verdict;   /* under pool.lock: 0 unknown, 1 good, < 0 why not */
-};
-
-/* ------------------------------------------------------------------------
- * The hit path: reading the snapshot's B-trees straight from the mapping.
- *
- * SQLite costs ~8k instructions a lookup here, and worse, it frees and
- * allocates a register's memory for every column of every lookup
- * (sqlite3_reset releases them; the system library is built without
- * lookaside), and each allocation takes SQLite's global memory-statistics
- * mutex: two threads doing lookups slowed each other down (CPU time per
- * lookup +50 %, measured with bench/threads.c). The snapshot is an
- * immutable file in SQLite's documented format
- * (https://www.sqlite.org/fileformat2.html) and these tables are fixed, so
- * a lookup walks the B-tree itself: no allocation, no lock, no SQLite
- * call. Only when the schema objects are exactly the ones this build
- * writes (their CREATE statements compared at connection time), the file
- * is UTF-8 and the page geometry is sane; otherwise (an older snapshot)
- * every call goes through SQLite as before. Every offset read from the
- * file is bounds-checked: a corrupt snapshot gives -EBADMSG, never a read
- * outside the mapping; descents are bounded by BT_MAX_DEPTH and overflow
- * chains by the page count, so a cycle cannot hang a process.
- * ---------------------------------------------------------------------- */
-
-#define BT_MAX_DEPTH 20
-
-enum bt_root { BT_PASSWD, BT_PASSWD_BY_NAME, BT_GRP, BT_GRP_BY_NAME, BT_USERGROUPS, BT_N };
-
-static const char *const bt_object[BT_N][2] = {
-	[BT_PASSWD] = { "passwd", UM_DIRECTORY_SQL_PASSWD },
-	[BT_PASSWD_BY_NAME] = { "passwd_by_name", UM_DIRECTORY_SQL_PASSWD_BY_NAME },
-	[BT_GRP] = { "grp", UM_DIRECTORY_SQL_GRP },
-	[BT_GRP_BY_NAME] = { "grp_by_name", UM_DIRECTORY_SQL_GRP_BY_NAME },
-	[BT_USERGROUPS] = { "usergroups", UM_DIRECTORY_SQL_USERGROUPS },
-};
-
-struct bt {
-	const uint8_t *base;
-	uint64_t npages;
-	uint32_t psz, usable;
-	uint32_t max_table, max_index, min_local; /* on-page payload limits */
-	uint32_t root[BT_N];
-};
-
-/* A B-tree page, header parsed. */
-struct bt_page {
-	const uint8_t *p, *end; /* the page, end of its usable part */
-	const uint8_t *cellptr; /* the cell pointer array */
-	uint32_t right;		/* interior: the right-most child */
-	unsigned ncell;
-	uint8_t type; /* 2 interior index, 5 interior table, 10 leaf index, 13 leaf table */
-};
-
-/* A cell's payload: nlocal bytes on the page, the rest on overflow pages. */
-struct bt_payload {
-	const uint8_t *local;
-	uint64_t total;
-	uint32_t nlocal;
-	uint32_t ovfl;
-};
-
-/* A record field: serial type, offset and length in the payload. */
-struct bt_field {
-	uint64_t type;
-	uint64_t off;
-	uint32_t len;
-};
-
-/* Where text fields that are not on the page are copied (per connection,
- * kept: no allocation once it is big enough). */
-struct bt_scratch {
-	uint8_t *buf;
-	size_t cap;
-};
-
-/* In-order walk over a table B-tree's leaf cells (enumeration). */
-struct bt_cursor {
-	uint64_t pg[BT_MAX_DEPTH];
-	unsigned idx[BT_MAX_DEPTH];
-	int depth;	 /* -1: at the end */
-	uint64_t visits; /* pages entered: a sound tree enters each once */
-};
-
-struct conn {
-	sqlite3 *db;
-	struct mapping *map;
-	sqlite3_stmt *st[N_STMT];
-	sqlite3_blob *members; /* grp.members of the last group looked up */
-	int active;	       /* the statement left on a row, or -1 */
-	bool fast;	       /* lookups walk the B-trees (struct bt) */
-	struct bt bt;
-	struct bt_scratch scratch;
-	/* fast: the members of the last group looked up */
-	bool mem_fast;
-	struct bt_payload mem_pl;
-	struct bt_field mem_f;
 };
 
 /* One cache line each: two threads on neighbouring slots must not bounce
  * a shared line on every lock and unlock (false sharing). */
 struct um_directory {
 	pthread_mutex_t lock;
-	struct conn *conn;
+	struct mapping *map; /* holds a reference */
 } __attribute__((aligned(64)));
 
 struct um_directory_iter {
-	struct conn *conn;
-	sqlite3_stmt *st; /* not fast */
+	struct mapping *map; /* holds a reference */
 	enum um_directory_kind kind;
-	bool pending; /* the row at the cursor has not been consumed */
+	struct um_snap_cursor cur;
+	bool pending; /* the record at the cursor has not been consumed */
 	bool done;
-	/* fast: the B-tree cursor and the row at it */
-	struct bt_cursor cur;
-	struct bt_payload pl;
-	int64_t rowid;
+	struct um_dir_user u;
+	struct um_dir_group g;
 };
 
 static struct {
-	pthread_mutex_t lock;		       /* current, error, checked, refs, verdicts */
+	pthread_mutex_t lock;		       /* current, error, checked, refs */
 	pthread_mutex_t refresh_lock;	       /* one thread stats and maps at a time */
 	struct mapping *current;	       /* written under lock, read atomically */
 	int error;			       /* why current is NULL */
@@ -340,13 +682,21 @@ static const char *snapshot_path(bool *from_env)
 	return *from_env ? p : UM_DIRECTORY_PATH;
 }
 
+static void mapping_free(struct mapping *m)
+{
+	if (m->base_addr)
+		munmap(m->base_addr, m->base_size);
+	if (m->addr)
+		munmap(m->addr, m->size);
+	free(m);
+}
+
 /* Drops a reference; the caller holds pool.lock. */
 static void mapping_unref_locked(struct mapping *m)
 {
 	if (!m || --m->refs > 0)
 		return;
-	munmap(m->addr, m->size);
-	free(m);
+	mapping_free(m);
 }
 
 static void mapping_unref(struct mapping *m)
@@ -380,839 +730,129 @@ static int errno_to_um(int e)
 	}
 }
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Checks the SQLite header before SQLite sees the bytes: magic, rollback
- * journal format (18/19 = 1; a WAL file cannot be deserialised) and our
- * application_id (offset 68). */
-static int check_header(const unsigned char *h)
-{
-	if (memcmp(h, "SQLite format 3", 16) != 0)
-		return um_fail(-EBADMSG, "the snapshot is not an SQLite database");
-	if (h[18] != 1 || h[19] != 1)
-		return um_fail(-EBADMSG, "the snapshot is not in rollback-journal format");
-	if (be32(h + 68) != UM_DIRECTORY_APPLICATION_ID)
-		return um_fail(-EBADMSG, "the file is not an umgmt snapshot");
-	return 0;
-}
-
-/* Maps the snapshot at path. Returns 0 and a mapping with one reference,
- * or -ENOENT, -EACCES, -EBADMSG, -EIO, -ENOMEM. Keeps no descriptor. */
-static int mapping_new(const char *path, bool from_env, struct mapping **ret)
+/* Maps the file at path read-only if it may be trusted. Returns 0, or
+ * -ENOENT, -EACCES, -EBADMSG, -EIO. Keeps no descriptor. */
+static int map_file(const char *path, bool from_env, void **ret, struct stat *st)
 {
 	_cleanup_close_ int fd = -1;
-	struct stat st;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return um_fail(errno_to_um(errno), "cannot open %s: %m", path);
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, st) < 0)
 		return um_fail(-EIO, "cannot stat %s: %m", path);
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st->st_mode))
 		return um_fail(-EBADMSG, "%s is not a regular file", path);
-	if (!(st.st_uid == 0 || (from_env && st.st_uid == geteuid())) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+	if (!(st->st_uid == 0 || (from_env && st->st_uid == geteuid())) ||
+	    (st->st_mode & (S_IWGRP | S_IWOTH)))
 		return um_fail(-EACCES, "%s is not trusted (owner or mode)", path);
-	if (st.st_size < MIN_SNAPSHOT_SIZE || (uint64_t)st.st_size > SIZE_MAX / 2)
+	if (st->st_size < UM_SNAP_HEADER_SIZE || (uint64_t)st->st_size > UM_SNAP_MAX_SIZE)
 		return um_fail(-EBADMSG, "%s has an impossible size", path);
-
-	void *addr = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	void *addr = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED)
 		return um_fail(errno_to_um(errno), "cannot map %s: %m", path);
-	int r = check_header(addr);
+	*ret = addr;
+	return 0;
+}
+
+/* Maps the base of the overlay m->snap (path.base.GENERATION) and checks
+ * that it is the very one the overlay was made over. */
+static int map_base(struct mapping *m, const char *path, bool from_env)
+{
+	char base_path[4096];
+	struct stat st;
+	int r;
+
+	/* the same name as um_snapshot_base_path(), without allocating */
+	if ((size_t)snprintf(base_path, sizeof(base_path), "%s.base.%llu", path,
+			     (unsigned long long)m->snap.base_generation) >= sizeof(base_path))
+		return um_fail(-EBADMSG, "the snapshot's path is too long");
+	r = map_file(base_path, from_env, &m->base_addr, &st);
+	if (r < 0)
+		return r == -ENOENT
+			       ? um_fail(-EBADMSG, "the snapshot's base %s is missing", base_path)
+			       : r;
+	m->base_size = (size_t)st.st_size;
+	r = um_snap_open(m->base_addr, m->base_size, &m->base);
+	if (r < 0)
+		return r;
+	if (m->base.base_generation || m->base.generation != m->snap.base_generation ||
+	    um_snap_check(&m->base) != m->snap.base_check)
+		return um_fail(-EBADMSG, "%s is not the base the snapshot was made over",
+			       base_path);
+	m->snap.under = &m->base;
+	return 0;
+}
+
+/* Maps the snapshot at path (and its base) and checks it. Returns 0 and a
+ * mapping with one reference, or -ENOENT, -EACCES, -EBADMSG, -EIO,
+ * -ENOMEM. Keeps no descriptor. */
+static int mapping_new(const char *path, bool from_env, struct mapping **ret)
+{
+	struct mapping *m = calloc(1, sizeof(*m));
+	struct stat st;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	r = map_file(path, from_env, &m->addr, &st);
 	if (r < 0) {
-		munmap(addr, (size_t)st.st_size);
+		free(m);
 		return r;
 	}
-
-	struct mapping *m = calloc(1, sizeof(*m));
-	if (!m) {
-		munmap(addr, (size_t)st.st_size);
-		return -ENOMEM;
+	m->size = (size_t)st.st_size;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	m->mtim = st.st_mtim;
+	m->refs = 1;
+	r = um_snap_open(m->addr, m->size, &m->snap);
+	if (r >= 0 && m->snap.base_generation)
+		r = map_base(m, path, from_env);
+	if (r < 0) {
+		mapping_free(m);
+		return r;
 	}
-	*m = (struct mapping){
-		.addr = addr,
-		.size = (size_t)st.st_size,
-		.dev = st.st_dev,
-		.ino = st.st_ino,
-		.mtim = st.st_mtim,
-		.refs = 1,
-	};
 	*ret = m;
 	return 0;
 }
 
-static void conn_free(struct conn *c)
+struct um_snapshot_file {
+	struct mapping *m;
+};
+
+int um_snapshot_map(const char *path, const struct um_snap **ret_snap,
+		    struct um_snapshot_file **ret)
 {
-	if (!c)
+	struct um_snapshot_file *f = malloc(sizeof(*f));
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	r = mapping_new(path, true, &f->m);
+	if (r < 0) {
+		free(f);
+		return r;
+	}
+	*ret_snap = &f->m->snap;
+	*ret = f;
+	return 0;
+}
+
+void um_snapshot_unmap(struct um_snapshot_file *f)
+{
+	if (!f)
 		return;
-	sqlite3_blob_close(c->members);
-	free(c->scratch.buf);
-	for (size_t i = 0; i < N_STMT; i++)
-		sqlite3_finalize(c->st[i]);
-	sqlite3_close(c->db);
-	mapping_unref(c->map);
-	free(c);
+	mapping_free(f->m);
+	free(f);
 }
 
-static int sqlite_to_um(sqlite3 *db, int rc, const char *what)
+char *um_snapshot_base_path(const char *path, uint64_t base_generation)
 {
-	switch (rc & 0xff) {
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-	case SQLITE_ERROR: /* no such table/column: not our schema */
-	case SQLITE_FORMAT:
-	case SQLITE_CANTOPEN:
-	case SQLITE_MISMATCH:
-		return um_fail(-EBADMSG, "bad snapshot (%s): %s", what,
-			       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	default:
-		return um_fail(-EIO, "snapshot %s: %s", what,
-			       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	}
+	return um_asprintf("%s.base.%llu", path, (unsigned long long)base_generation);
 }
 
-static int conn_stmt(struct conn *c, enum stmt_id id, sqlite3_stmt **ret)
-{
-	if (!c->st[id]) {
-		int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-					    &c->st[id], NULL);
-		if (rc != SQLITE_OK)
-			return sqlite_to_um(c->db, rc, "prepare");
-	}
-	*ret = c->st[id];
-	return 0;
-}
-
-static int bt_bad(void)
-{
-	return um_fail(-EBADMSG, "corrupt snapshot (B-tree)");
-}
-
-/* Reads a varint at p (< end). Returns its length, or 0 past end. */
-static unsigned bt_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (unsigned i = 0; i < 8; i++) {
-		if (p + i >= end)
-			return 0;
-		x = (x << 7) | (p[i] & 0x7f);
-		if (!(p[i] & 0x80)) {
-			*v = x;
-			return i + 1;
-		}
-	}
-	if (p + 8 >= end)
-		return 0;
-	*v = (x << 8) | p[8];
-	return 9;
-}
-
-/* Sets up b over the mapping; false if the geometry is not one we walk. */
-static bool bt_init(struct bt *b, const uint8_t *h, size_t size)
-{
-	uint32_t psz = (uint32_t)h[16] << 8 | h[17];
-
-	if (psz == 1)
-		psz = 65536;
-	if (psz < 512 || (psz & (psz - 1)) || h[20] > psz - 480 || be32(h + 56) != 1 /* UTF-8 */)
-		return false;
-	b->base = h;
-	b->psz = psz;
-	b->usable = psz - h[20];
-	b->npages = size / psz;
-	/* the file format's limits on how much payload stays on the page */
-	b->max_table = b->usable - 35;
-	b->max_index = (b->usable - 12) * 64 / 255 - 23;
-	b->min_local = (b->usable - 12) * 32 / 255 - 23;
-	return true;
-}
-
-static int bt_load(const struct bt *b, uint64_t pgno, struct bt_page *g)
-{
-	if (pgno < 1 || pgno > b->npages)
-		return bt_bad();
-	g->p = b->base + (pgno - 1) * b->psz;
-	g->end = g->p + b->usable;
-	const uint8_t *h = g->p + (pgno == 1 ? 100 : 0);
-	g->type = h[0];
-	bool interior = g->type == 2 || g->type == 5;
-	if (!interior && g->type != 10 && g->type != 13)
-		return bt_bad();
-	g->ncell = (unsigned)h[3] << 8 | h[4];
-	g->cellptr = h + (interior ? 12 : 8);
-	g->right = interior ? be32(h + 8) : 0;
-	if (g->cellptr + 2 * (size_t)g->ncell > g->end)
-		return bt_bad();
-	return 0;
-}
-
-/* Cell i of g, or NULL if its pointer is out of bounds. */
-static const uint8_t *bt_cell(const struct bt_page *g, unsigned i)
-{
-	unsigned off = (unsigned)g->cellptr[2 * i] << 8 | g->cellptr[2 * i + 1];
-	const uint8_t *c = g->p + off;
-
-	return c >= g->cellptr + 2 * (size_t)g->ncell && c < g->end ? c : NULL;
-}
-
-/* Child pointer of interior cell i (4 bytes at the cell's start). */
-static int bt_child(const struct bt_page *g, unsigned i, uint64_t *ret)
-{
-	if (i == g->ncell) {
-		*ret = g->right;
-		return 0;
-	}
-	const uint8_t *c = bt_cell(g, i);
-	if (!c || c + 4 > g->end)
-		return bt_bad();
-	*ret = be32(c);
-	return 0;
-}
-
-/* Parses the payload of cell c (table leaf: also its rowid). */
-static int bt_payload(const struct bt *b, const struct bt_page *g, const uint8_t *c,
-		      struct bt_payload *pl, int64_t *rowid)
-{
-	uint64_t total, key;
-	unsigned n;
-
-	if (g->type == 2)
-		c += 4; /* the child pointer */
-	if (c >= g->end || !(n = bt_varint(c, g->end, &total)))
-		return bt_bad();
-	c += n;
-	if (g->type == 13) {
-		if (!(n = bt_varint(c, g->end, &key)))
-			return bt_bad();
-		c += n;
-		if (rowid)
-			*rowid = (int64_t)key;
-	}
-	if (total > INT32_MAX || total > b->npages * b->usable)
-		return bt_bad(); /* more than the file holds */
-	/* How much of it is on the page: the file format's formula. */
-	uint64_t x = g->type == 13 ? b->max_table : b->max_index, m = b->min_local, local = total;
-	if (total > x) {
-		uint64_t k = m + (total - m) % (b->usable - 4);
-		local = k <= x ? k : m;
-	}
-	if (c + local + (local < total ? 4 : 0) > g->end)
-		return bt_bad();
-	pl->local = c;
-	pl->total = total;
-	pl->nlocal = (uint32_t)local;
-	pl->ovfl = local < total ? be32(c + local) : 0;
-	return 0;
-}
-
-/* Copies payload bytes [off, off + len) to dest, following the overflow
- * chain as far as needed. */
-static int bt_copy(const struct bt *b, const struct bt_payload *pl, uint64_t off, uint64_t len,
-		   uint8_t *dest)
-{
-	if (off + len > pl->total)
-		return bt_bad();
-	if (off < pl->nlocal) {
-		uint64_t n = len < pl->nlocal - off ? len : pl->nlocal - off;
-		memcpy(dest, pl->local + off, n);
-		dest += n, off += n, len -= n;
-	}
-	uint64_t pos = pl->nlocal, pgno = pl->ovfl, chunk = b->usable - 4;
-	for (uint64_t hops = 0; len > 0; hops++) {
-		if (pgno < 1 || pgno > b->npages || hops > b->npages)
-			return bt_bad();
-		const uint8_t *p = b->base + (pgno - 1) * b->psz;
-		uint64_t here = pl->total - pos < chunk ? pl->total - pos : chunk;
-		if (off < pos + here) {
-			uint64_t n = pos + here - off < len ? pos + here - off : len;
-			memcpy(dest, p + 4 + (off - pos), n);
-			dest += n, off += n, len -= n;
-		}
-		pos += here;
-		pgno = be32(p);
-	}
-	return 0;
-}
-
-static uint32_t serial_len(uint64_t t)
-{
-	static const uint8_t fixed[12] = { 0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0 };
-
-	return t < 12 ? fixed[t] : (uint32_t)((t - 12) / 2);
-}
-
-/* Decodes the record header (which must be on the page) into nf fields. */
-static int bt_fields(const struct bt_payload *pl, struct bt_field *f, unsigned nf)
-{
-	uint64_t hlen, t;
-	unsigned n = bt_varint(pl->local, pl->local + pl->nlocal, &hlen);
-	const uint8_t *h, *hend;
-
-	if (!n || hlen > pl->nlocal || hlen < n)
-		return bt_bad();
-	h = pl->local + n, hend = pl->local + hlen;
-	uint64_t off = hlen;
-	for (unsigned i = 0; i < nf; i++) {
-		if (h >= hend || !(n = bt_varint(h, hend, &t)) || t == 10 || t == 11 ||
-		    t > 2ULL * INT32_MAX)
-			return bt_bad();
-		h += n;
-		f[i] = (struct bt_field){ .type = t, .off = off, .len = serial_len(t) };
-		off += f[i].len;
-		if (off > pl->total)
-			return bt_bad();
-	}
-	return 0;
-}
-
-/* An integer field (types 1-6, 8, 9), or -1. An index record's last
- * field (the rowid) may be on an overflow page when a gecos is long. */
-static int64_t bt_int(const struct bt *b, const struct bt_payload *pl, const struct bt_field *f)
-{
-	uint8_t tmp[8];
-	const uint8_t *p;
-
-	if (f->type == 8 || f->type == 9)
-		return (int64_t)f->type - 8;
-	if (f->type == 0 || f->type == 7 || f->type >= 12)
-		return -1;
-	if (f->off + f->len <= pl->nlocal)
-		p = pl->local + f->off;
-	else if (bt_copy(b, pl, f->off, f->len, tmp) == 0)
-		p = tmp;
-	else
-		return -1;
-	int64_t v = (int8_t)p[0];
-	for (uint32_t i = 1; i < f->len; i++)
-		v = (int64_t)((uint64_t)v << 8 | p[i]);
-	return v;
-}
-
-static int bt_id(const struct bt *b, const struct bt_payload *pl, const struct bt_field *f,
-		 uint32_t *ret)
-{
-	int64_t v = bt_int(b, pl, f);
-
-	if (v < 0 || v >= UINT32_MAX)
-		return um_fail(-EBADMSG, "bad id in the snapshot");
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-static int scratch_reserve(struct bt_scratch *s, size_t n)
-{
-	if (n <= s->cap)
-		return 0;
-	size_t cap = s->cap ? s->cap : 4096;
-	while (cap < n)
-		cap *= 2;
-	uint8_t *p = realloc(s->buf, cap);
-	if (!p)
-		return -ENOMEM;
-	s->buf = p;
-	s->cap = cap;
-	return 0;
-}
-
-/* Points out[i]/len[i] at text fields idx[0..n) of the record: on the
- * page if they are there, else copied to the scratch buffer, which is
- * grown once for the row before any pointer into it is handed out. */
-static int bt_texts(const struct bt *b, struct bt_scratch *s, const struct bt_payload *pl,
-		    const struct bt_field *f, const unsigned *idx, unsigned n, const char **out,
-		    size_t *len)
-{
-	size_t need = 0;
-	int r;
-
-	for (unsigned i = 0; i < n; i++) {
-		const struct bt_field *x = &f[idx[i]];
-		if (x->type < 13 || !(x->type & 1))
-			return um_fail(-EBADMSG, "bad text in the snapshot");
-		if (x->off + x->len > pl->nlocal)
-			need += x->len;
-	}
-	if (need && (r = scratch_reserve(s, need)) < 0)
-		return r;
-	size_t used = 0;
-	for (unsigned i = 0; i < n; i++) {
-		const struct bt_field *x = &f[idx[i]];
-		len[i] = x->len;
-		if (x->off + x->len <= pl->nlocal) {
-			out[i] = (const char *)pl->local + x->off;
-			continue;
-		}
-		if ((r = bt_copy(b, pl, x->off, x->len, s->buf + used)) < 0)
-			return r;
-		out[i] = (const char *)s->buf + used;
-		used += x->len;
-	}
-	return 0;
-}
-
-/* Finds rowid key in the table B-tree at root. Returns 0, -ESRCH, -EBADMSG. */
-static int bt_table_find(const struct bt *b, uint32_t root, int64_t key, struct bt_payload *pl)
-{
-	uint64_t pgno = root;
-
-	for (unsigned depth = 0; depth < BT_MAX_DEPTH; depth++) {
-		struct bt_page g;
-		int r = bt_load(b, pgno, &g);
-		if (r < 0)
-			return r;
-		unsigned lo = 0, hi = g.ncell;
-		if (g.type == 5) {
-			/* first cell whose key (the largest rowid on its left) >= key */
-			while (lo < hi) {
-				unsigned mid = (lo + hi) / 2;
-				const uint8_t *c = bt_cell(&g, mid);
-				uint64_t k;
-				if (!c || c + 4 >= g.end || !bt_varint(c + 4, g.end, &k))
-					return bt_bad();
-				if ((int64_t)k < key)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if ((r = bt_child(&g, lo, &pgno)) < 0)
-				return r;
-			continue;
-		}
-		if (g.type != 13)
-			return bt_bad();
-		while (lo < hi) {
-			unsigned mid = (lo + hi) / 2;
-			const uint8_t *c = bt_cell(&g, mid);
-			uint64_t n, k;
-			unsigned l;
-			if (!c || !(l = bt_varint(c, g.end, &n)) || !bt_varint(c + l, g.end, &k))
-				return bt_bad();
-			if ((int64_t)k == key)
-				return bt_payload(b, &g, c, pl, NULL);
-			if ((int64_t)k < key)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return -ESRCH;
-	}
-	return bt_bad();
-}
-
-/* Compares the first field of an index cell's record with key (BINARY
- * collation; NULL and numbers sort before text, blobs after). */
-static int bt_cmp_first(const struct bt *b, const struct bt_page *g, const uint8_t *c,
-			const char *key, size_t klen, struct bt_payload *pl, int *cmp)
-{
-	struct bt_field f;
-	uint8_t tmp[256];
-	const uint8_t *s;
-	int r;
-
-	if ((r = bt_payload(b, g, c, pl, NULL)) < 0 || (r = bt_fields(pl, &f, 1)) < 0)
-		return r;
-	if (f.type < 12) {
-		*cmp = -1;
-		return 0;
-	}
-	if (!(f.type & 1)) {
-		*cmp = 1;
-		return 0;
-	}
-	if (f.off + f.len <= pl->nlocal) {
-		s = pl->local + f.off;
-	} else if (f.len <= sizeof(tmp)) {
-		if ((r = bt_copy(b, pl, f.off, f.len, tmp)) < 0)
-			return r;
-		s = tmp;
-	} else {
-		return bt_bad(); /* a 256+ byte name: not ours */
-	}
-	size_t n = f.len < klen ? f.len : klen;
-	int d = memcmp(s, key, n);
-	*cmp = d ? d : f.len < klen ? -1 : f.len > klen;
-	return 0;
-}
-
-/* Finds the entry whose first field is key in the index B-tree at root
- * (names are unique: the first equal entry is the one). */
-static int bt_index_find(const struct bt *b, uint32_t root, const char *key, size_t klen,
-			 struct bt_payload *pl)
-{
-	uint64_t pgno = root;
-
-	for (unsigned depth = 0; depth < BT_MAX_DEPTH; depth++) {
-		struct bt_page g;
-		int r = bt_load(b, pgno, &g);
-		if (r < 0)
-			return r;
-		if (g.type != 2 && g.type != 10)
-			return bt_bad();
-		unsigned lo = 0, hi = g.ncell;
-		while (lo < hi) {
-			unsigned mid = (lo + hi) / 2;
-			const uint8_t *c = bt_cell(&g, mid);
-			int cmp = 0;
-			if (!c)
-				return bt_bad();
-			if ((r = bt_cmp_first(b, &g, c, key, klen, pl, &cmp)) < 0)
-				return r;
-			if (cmp == 0)
-				return 0; /* pl is this cell's payload */
-			if (cmp < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (g.type == 10)
-			return -ESRCH;
-		if ((r = bt_child(&g, lo, &pgno)) < 0)
-			return r;
-	}
-	return bt_bad();
-}
-
-static void bt_cursor_init(struct bt_cursor *cur, uint32_t root)
-{
-	cur->depth = 0;
-	cur->pg[0] = root;
-	cur->idx[0] = 0;
-	cur->visits = 1;
-}
-
-/* The next leaf cell's payload and rowid. Returns 0, -ESRCH at the end. */
-static int bt_cursor_next(const struct bt *b, struct bt_cursor *cur, struct bt_payload *pl,
-			  int64_t *rowid)
-{
-	for (unsigned steps = 0; cur->depth >= 0; steps++) {
-		struct bt_page g;
-		int r = bt_load(b, cur->pg[cur->depth], &g);
-		unsigned *i = &cur->idx[cur->depth];
-		if (r < 0)
-			return r;
-		if (g.type == 13) {
-			if (*i < g.ncell) {
-				const uint8_t *c = bt_cell(&g, (*i)++);
-				return c ? bt_payload(b, &g, c, pl, rowid) : bt_bad();
-			}
-		} else if (g.type == 5) {
-			if (*i <= g.ncell) {
-				uint64_t child;
-				if ((r = bt_child(&g, (*i)++, &child)) < 0)
-					return r;
-				/* Depth bounds one path; pages pointing back at
-				 * each other could still make the walk endless. */
-				if (cur->depth + 1 >= BT_MAX_DEPTH || ++cur->visits > b->npages)
-					return bt_bad();
-				cur->depth++;
-				cur->pg[cur->depth] = child;
-				cur->idx[cur->depth] = 0;
-				continue;
-			}
-		} else {
-			return bt_bad();
-		}
-		cur->depth--; /* this page is done */
-	}
-	return -ESRCH;
-}
-
-#define BT_META_SQL "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID"
-
-/* Whether text field f of the record is exactly the string want. */
-static bool bt_text_is(const struct bt *b, const struct bt_payload *pl, const struct bt_field *f,
-		       const char *want)
-{
-	size_t n = strlen(want);
-	char tmp[512];
-
-	if (f->type < 13 || !(f->type & 1) || f->len != n || n > sizeof(tmp))
-		return false;
-	if (f->off + f->len <= pl->nlocal)
-		return memcmp(pl->local + f->off, want, n) == 0;
-	return bt_copy(b, pl, f->off, f->len, (uint8_t *)tmp) == 0 && memcmp(tmp, want, n) == 0;
-}
-
-/*
- * Opens c for the B-tree path without SQLite: finds our objects in
- * sqlite_schema (the table B-tree on page 1: type, name, tbl_name,
- * rootpage, sql), requires each to be exactly the object this build
- * creates, and reads meta.format, which must be UM_DIRECTORY_FORMAT. A
- * process then never opens an SQLite connection at all (no schema parse:
- * ~0.4 M instructions and SQLite's heap saved per process). Returns false
- * for anything else (an older snapshot, damage), and SQLite decides.
- */
-static bool bt_open(struct conn *c)
-{
-	struct bt *b = &c->bt;
-	struct bt_cursor cur;
-	struct bt_payload pl;
-	struct bt_field f[5];
-	uint32_t meta = 0, found = 0;
-	int64_t rowid;
-
-	if (!bt_init(b, c->map->addr, c->map->size))
-		return false;
-	bt_cursor_init(&cur, 1);
-	for (int r; (r = bt_cursor_next(b, &cur, &pl, &rowid)) != -ESRCH;) {
-		if (r < 0 || bt_fields(&pl, f, 5) < 0)
-			return false;
-		int64_t root = bt_int(b, &pl, &f[3]);
-		if (root < 1 || (uint64_t)root > b->npages)
-			continue; /* views, triggers: none of ours */
-		if (bt_text_is(b, &pl, &f[1], "meta")) {
-			if (!bt_text_is(b, &pl, &f[4], BT_META_SQL))
-				return false;
-			meta = (uint32_t)root;
-			continue;
-		}
-		for (unsigned i = 0; i < BT_N; i++) {
-			if (!bt_text_is(b, &pl, &f[1], bt_object[i][0]))
-				continue;
-			if (!bt_text_is(b, &pl, &f[4], bt_object[i][1]))
-				return false;
-			b->root[i] = (uint32_t)root;
-			found |= 1u << i;
-		}
-	}
-	if (!meta || found != (1u << BT_N) - 1)
-		return false;
-	/* meta is WITHOUT ROWID (an index B-tree): (key, value) */
-	if (bt_index_find(b, meta, "format", 6, &pl) < 0 || bt_fields(&pl, f, 2) < 0 ||
-	    bt_int(b, &pl, &f[1]) != UM_DIRECTORY_FORMAT)
-		return false;
-	c->fast = true;
-	return true;
-}
-
-/* passwd_by_name: (name, gid, gecos, dir, shell, uid);
- * passwd: (NULL for the rowid uid, name, gid, gecos, dir, shell). */
-static int bt_user(struct conn *c, const struct bt_payload *pl, bool by_name, int64_t rowid,
-		   struct um_dir_user *u)
-{
-	struct bt_field f[6];
-	const unsigned idx_by_name[4] = { 0, 2, 3, 4 }, idx_table[4] = { 1, 3, 4, 5 };
-	const char *s[4];
-	size_t len[4];
-	int r;
-
-	if ((r = bt_fields(pl, f, 6)) < 0)
-		return r;
-	if (by_name) {
-		if ((r = bt_id(&c->bt, pl, &f[5], &u->uid)) < 0 ||
-		    (r = bt_id(&c->bt, pl, &f[1], &u->gid)) < 0)
-			return r;
-	} else {
-		if (rowid < 0 || rowid >= UINT32_MAX)
-			return bt_bad();
-		u->uid = (uint32_t)rowid;
-		if ((r = bt_id(&c->bt, pl, &f[2], &u->gid)) < 0)
-			return r;
-	}
-	if ((r = bt_texts(&c->bt, &c->scratch, pl, f, by_name ? idx_by_name : idx_table, 4, s,
-			  len)) < 0)
-		return r;
-	u->name = s[0], u->name_len = len[0];
-	u->gecos = s[1], u->gecos_len = len[1];
-	u->dir = s[2], u->dir_len = len[2];
-	u->shell = s[3], u->shell_len = len[3];
-	return 0;
-}
-
-/* grp: (NULL for the rowid gid, name, nmem, members). With members: both
- * texts as pointers; without: members are left for
- * um_directory_group_members(), which copies them from the file. */
-static int bt_group(struct conn *c, const struct bt_payload *pl, int64_t rowid, bool with_members,
-		    struct um_dir_group *g)
-{
-	struct bt_field f[4];
-	const unsigned idx[2] = { 1, 3 };
-	const char *s[2];
-	size_t len[2];
-	int r;
-
-	if ((r = bt_fields(pl, f, 4)) < 0)
-		return r;
-	int64_t n = bt_int(&c->bt, pl, &f[2]);
-	if (rowid < 0 || rowid >= UINT32_MAX || n < 0 || n > UINT32_MAX || f[3].type < 13 ||
-	    !(f[3].type & 1))
-		return bt_bad();
-	g->gid = (uint32_t)rowid;
-	g->nmem = (uint32_t)n;
-	if ((r = bt_texts(&c->bt, &c->scratch, pl, f, idx, with_members ? 2 : 1, s, len)) < 0)
-		return r;
-	g->name = s[0], g->name_len = len[0];
-	g->members = with_members ? s[1] : NULL;
-	g->members_len = f[3].len;
-	if (!with_members) {
-		c->mem_pl = *pl;
-		c->mem_f = f[3];
-		c->mem_fast = true;
-	}
-	return 0;
-}
-
-static int bt_group_by_gid(struct conn *c, uint32_t gid, struct um_dir_group *g)
-{
-	struct bt_payload pl;
-	int r = bt_table_find(&c->bt, c->bt.root[BT_GRP], gid, &pl);
-
-	return r < 0 ? r : bt_group(c, &pl, gid, false, g);
-}
-
-/* grp_by_name: (name, nmem, gid); then the row itself for the members. */
-static int bt_group_by_name(struct conn *c, const char *name, struct um_dir_group *g)
-{
-	struct bt_payload pl;
-	struct bt_field f[3];
-	uint32_t gid = 0;
-	int r;
-
-	if ((r = bt_index_find(&c->bt, c->bt.root[BT_GRP_BY_NAME], name, strlen(name), &pl)) < 0 ||
-	    (r = bt_fields(&pl, f, 3)) < 0 || (r = bt_id(&c->bt, &pl, &f[2], &gid)) < 0)
-		return r;
-	r = bt_group_by_gid(c, gid, g);
-	return r == -ESRCH ? bt_bad() : r; /* the index points at no row */
-}
-
-/* usergroups (WITHOUT ROWID, an index B-tree): (name, gids). */
-static int bt_user_gids(struct conn *c, const char *name, const uint8_t **ret, size_t *ret_len)
-{
-	struct bt_payload pl;
-	struct bt_field f[2];
-	int r;
-
-	if ((r = bt_index_find(&c->bt, c->bt.root[BT_USERGROUPS], name, strlen(name), &pl)) < 0 ||
-	    (r = bt_fields(&pl, f, 2)) < 0)
-		return r;
-	if (f[1].type < 12 || (f[1].type & 1))
-		return um_fail(-EBADMSG, "bad gid list in the snapshot");
-	*ret_len = f[1].len;
-	if (f[1].off + f[1].len <= pl.nlocal) {
-		*ret = pl.local + f[1].off;
-		return 0;
-	}
-	if ((r = scratch_reserve(&c->scratch, f[1].len)) < 0 ||
-	    (r = bt_copy(&c->bt, &pl, f[1].off, f[1].len, c->scratch.buf)) < 0)
-		return r;
-	*ret = c->scratch.buf;
-	return 0;
-}
-
-/*
- * The snapshot's meta.format must be one this build reads: the current
- * one, or format 1 (the same tables without the covering indexes and with
- * UNIQUE name columns), read through SQLite, so that a reader upgraded
- * before the next publish keeps answering. The publisher always writes the
- * current format, and rebuilds (never patches) a snapshot of another one.
- */
-#define UM_DIRECTORY_FORMAT_OLDEST 1
-
-static int conn_verify(struct conn *c)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'format'", -1, &st,
-				    NULL);
-	if (rc != SQLITE_OK)
-		return sqlite_to_um(c->db, rc, "meta");
-	rc = sqlite3_step(st);
-	int r;
-	if (rc == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, 0);
-		char want[16], oldest[16];
-		snprintf(want, sizeof(want), "%d", UM_DIRECTORY_FORMAT);
-		snprintf(oldest, sizeof(oldest), "%d", UM_DIRECTORY_FORMAT_OLDEST);
-		r = v && (strcmp(v, want) == 0 || strcmp(v, oldest) == 0)
-			    ? 0
-			    : um_fail(-EBADMSG, "snapshot format %s, this build reads %s..%s",
-				      v ? v : "NULL", oldest, want);
-	} else if (rc == SQLITE_DONE) {
-		r = um_fail(-EBADMSG, "the snapshot has no format");
-	} else {
-		r = sqlite_to_um(c->db, rc, "meta");
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Opens a connection over m (taking a reference on it). Returns 0, or
- * -EBADMSG, -EIO, -ENOMEM. */
-static int conn_new(struct mapping *m, struct conn **ret)
-{
-	struct conn *c = calloc(1, sizeof(*c));
-	int rc, r, verdict;
-
-	if (!c)
-		return -ENOMEM;
-	c->active = -1;
-	lock(&pool.lock);
-	m->refs++;
-	verdict = m->verdict;
-	unlock(&pool.lock);
-	c->map = m;
-	if (verdict < 0) {
-		r = verdict;
-		goto fail;
-	}
-	if (bt_open(c)) {
-		if (verdict == 0) {
-			lock(&pool.lock);
-			m->verdict = 1;
-			unlock(&pool.lock);
-		}
-		*ret = c;
-		return 0;
-	}
-
-	/* Not a snapshot we walk ourselves (format 1, or damaged): SQLite. */
-	rc = sqlite3_open_v2(":memory:", &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		r = sqlite_to_um(c->db, rc, "open");
-		goto fail;
-	}
-	sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	/* memdb never writes to a READONLY buffer (and PROT_READ makes sure). */
-	rc = sqlite3_deserialize(c->db, "main", (unsigned char *)m->addr, (sqlite3_int64)m->size,
-				 (sqlite3_int64)m->size, SQLITE_DESERIALIZE_READONLY);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(c->db, conn_pragmas, NULL, NULL, NULL);
-	/*
-	 * One read transaction for the connection's whole life (the verify
-	 * below takes its shared lock, COMMIT never comes): the bytes under
-	 * it never change, and every lookup then skips beginning and ending a
-	 * transaction, reading page 1 and checking the schema cookie, and
-	 * SQLite keeps its page headers instead of freeing and allocating
-	 * them per statement. Measured: ~1.5k of 15k instructions a hit.
-	 */
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		r = sqlite_to_um(c->db, rc, "open");
-		goto fail;
-	}
-	r = conn_verify(c); /* also opens the read transaction */
-	if (verdict == 0) {
-		lock(&pool.lock);
-		m->verdict = r < 0 ? r : 1;
-		unlock(&pool.lock);
-	}
-	if (r < 0)
-		goto fail;
-	*ret = c;
-	return 0;
-fail:
-	conn_free(c);
-	return r;
-}
-
-/* Makes m (NULL: none, because of err) the current mapping and closes idle
- * connections on older ones, so they stop pinning them. */
+/* Makes m (NULL: none, because of err) the current mapping and lets idle
+ * slots on older ones go, so they stop pinning them. */
 static void set_current(struct mapping *m, int err)
 {
 	lock(&pool.lock);
@@ -1226,10 +866,10 @@ static void set_current(struct mapping *m, int err)
 	for (size_t i = 0; i < POOL_SLOTS; i++) {
 		struct um_directory *s = &pool.slots[i];
 		if (pthread_mutex_trylock(&s->lock) != 0)
-			continue; /* busy: retired at release */
-		if (s->conn && s->conn->map != m) {
-			conn_free(s->conn);
-			s->conn = NULL;
+			continue; /* busy: let go at release */
+		if (s->map && s->map != m) {
+			mapping_unref(s->map);
+			s->map = NULL;
 		}
 		unlock(&s->lock);
 	}
@@ -1262,7 +902,7 @@ static void refresh(void)
 {
 	int64_t now = now_ns();
 
-	if (now < atomic_load(&pool.next_check))
+	if (now < atomic_load_explicit(&pool.next_check, memory_order_relaxed))
 		return;
 	lock(&pool.lock);
 	bool have_verdict = pool.checked;
@@ -1291,8 +931,6 @@ static int current_ref(struct mapping **ret)
 	struct mapping *m = pool.current;
 	if (!m) {
 		r = pool.error < 0 ? pool.error : -EIO;
-	} else if (m->verdict < 0) {
-		r = m->verdict;
 	} else {
 		m->refs++;
 		*ret = m;
@@ -1327,12 +965,12 @@ int um_directory_acquire(struct um_directory **ret)
 	refresh();
 	s = slot_lock();
 	/*
-	 * The hit path: the slot's connection is on the current mapping. It
-	 * holds its own reference, so the mapping cannot go away and pointer
-	 * equality means the very same one: no global lock, no shared counter
-	 * written, nothing but this slot's own line.
+	 * The hit path: the slot holds the current mapping. Its reference
+	 * keeps the mapping alive, so pointer equality means the very same
+	 * one: no global lock, no shared counter written, nothing but this
+	 * slot's own line.
 	 */
-	if (s->conn && s->conn->map == load_current()) {
+	if (s->map && s->map == load_current()) {
 		*ret = s;
 		return 0;
 	}
@@ -1341,17 +979,8 @@ int um_directory_acquire(struct um_directory **ret)
 		unlock(&s->lock);
 		return r;
 	}
-	if (s->conn && s->conn->map != m) {
-		conn_free(s->conn);
-		s->conn = NULL;
-	}
-	if (!s->conn)
-		r = conn_new(m, &s->conn);
-	mapping_unref(m); /* the connection holds its own */
-	if (r < 0) {
-		unlock(&s->lock);
-		return r;
-	}
+	mapping_unref(s->map);
+	s->map = m; /* the slot keeps the reference current_ref took */
 	*ret = s;
 	return 0;
 }
@@ -1360,241 +989,54 @@ void um_directory_release(struct um_directory *d)
 {
 	if (!d)
 		return;
-	if (d->conn) {
-		/* Only the statement used (resetting unused ones costs too). */
-		if (d->conn->active >= 0) {
-			sqlite3_reset(d->conn->st[d->conn->active]);
-			d->conn->active = -1;
-		}
-		/* Superseded while we used it: do not keep it pinned. */
-		if (d->conn->map != load_current()) {
-			conn_free(d->conn);
-			d->conn = NULL;
-		}
+	/* Superseded while we used it: do not keep it pinned. */
+	if (d->map && d->map != load_current()) {
+		mapping_unref(d->map);
+		d->map = NULL;
 	}
 	unlock(&d->lock);
 }
 
-static int col_id(sqlite3_stmt *st, int col, uint32_t *ret)
-{
-	sqlite3_int64 v = sqlite3_column_int64(st, col);
-
-	if (sqlite3_column_type(st, col) != SQLITE_INTEGER || v < 0 || v >= UINT32_MAX)
-		return um_fail(-EBADMSG, "bad id in the snapshot");
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-static int col_text(sqlite3_stmt *st, int col, const char **ret, size_t *ret_len)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-
-	if (!s)
-		return sqlite3_errcode(sqlite3_db_handle(st)) == SQLITE_NOMEM
-			       ? -ENOMEM
-			       : um_fail(-EBADMSG, "NULL text in the snapshot");
-	/* An embedded NUL would end the C string early: use what C sees. */
-	*ret_len = strnlen(s, (size_t)sqlite3_column_bytes(st, col));
-	*ret = s;
-	return 0;
-}
-
-static int fill_user(sqlite3_stmt *st, struct um_dir_user *u)
-{
-	int r;
-
-	if ((r = col_id(st, 0, &u->uid)) < 0 || (r = col_id(st, 1, &u->gid)) < 0 ||
-	    (r = col_text(st, 2, &u->name, &u->name_len)) < 0 ||
-	    (r = col_text(st, 3, &u->gecos, &u->gecos_len)) < 0 ||
-	    (r = col_text(st, 4, &u->dir, &u->dir_len)) < 0 ||
-	    (r = col_text(st, 5, &u->shell, &u->shell_len)) < 0)
-		return r;
-	return 0;
-}
-
-/* gid, nmem, name and, if with_members, members (column 3). */
-static int fill_group(sqlite3_stmt *st, struct um_dir_group *g, bool with_members)
-{
-	int r;
-	sqlite3_int64 n = sqlite3_column_int64(st, 1);
-
-	if ((r = col_id(st, 0, &g->gid)) < 0 || (r = col_text(st, 2, &g->name, &g->name_len)) < 0)
-		return r;
-	if (n < 0 || n > UINT32_MAX)
-		return um_fail(-EBADMSG, "bad member count in the snapshot");
-	g->nmem = (uint32_t)n;
-	g->members = NULL;
-	g->members_len = 0;
-	if (with_members)
-		return col_text(st, 3, &g->members, &g->members_len);
-	return 0;
-}
-
-/* Points the connection's blob handle at grp.members of gid; sets g's
- * members_len (bytes, without NUL). */
-static int members_seek(struct conn *c, struct um_dir_group *g)
-{
-	int rc = c->members ? sqlite3_blob_reopen(c->members, g->gid)
-			    : sqlite3_blob_open(c->db, "main", "grp", "members", g->gid, 0,
-						&c->members);
-
-	if (rc != SQLITE_OK) {
-		/* A failed handle is aborted for good: start over next time. */
-		int r = sqlite_to_um(c->db, rc, "members");
-		sqlite3_blob_close(c->members);
-		c->members = NULL;
-		return r;
-	}
-	int n = sqlite3_blob_bytes(c->members);
-	if (n < 0)
-		return um_fail(-EBADMSG, "bad member list in the snapshot");
-	g->members_len = (size_t)n;
-	return 0;
-}
-
-int um_directory_group_members(struct um_directory *d, char *dest)
-{
-	struct conn *c = d->conn;
-
-	if (c->fast) {
-		int r = c->mem_fast ? bt_copy(&c->bt, &c->mem_pl, c->mem_f.off, c->mem_f.len,
-					      (uint8_t *)dest)
-				    : -EINVAL;
-		if (r == 0)
-			dest[c->mem_f.len] = '\0';
-		return r;
-	}
-	int n = c->members ? sqlite3_blob_bytes(c->members) : 0;
-
-	if (n > 0) {
-		int rc = sqlite3_blob_read(c->members, dest, n, 0);
-		if (rc != SQLITE_OK)
-			return sqlite_to_um(c->db, rc, "members");
-	}
-	dest[n] = '\0';
-	return 0;
-}
-
-/* Runs lookup statement id with one parameter (text if name, else id) and
- * leaves it on its row. Returns 0, -ESRCH, or an error. */
-static int lookup(struct um_directory *d, enum stmt_id id, const char *name, uint32_t num,
-		  sqlite3_stmt **ret)
-{
-	sqlite3_stmt *st;
-	int r = conn_stmt(d->conn, id, &st);
-
-	if (r < 0)
-		return r;
-	if (d->conn->active >= 0)
-		sqlite3_reset(d->conn->st[d->conn->active]);
-	d->conn->active = (int)id;
-	int rc = name ? sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC)
-		      : sqlite3_bind_int64(st, 1, num);
-	if (rc != SQLITE_OK)
-		return sqlite_to_um(d->conn->db, rc, "bind");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return -ESRCH;
-	if (rc != SQLITE_ROW)
-		return sqlite_to_um(d->conn->db, rc, "lookup");
-	*ret = st;
-	return 0;
-}
-
 int um_directory_user_by_name(struct um_directory *d, const char *name, struct um_dir_user *ret)
 {
-	sqlite3_stmt *st;
-	int r;
-
 	if (!name)
 		return -EINVAL;
-	if (d->conn->fast) {
-		struct bt_payload pl;
-		r = bt_index_find(&d->conn->bt, d->conn->bt.root[BT_PASSWD_BY_NAME], name,
-				  strlen(name), &pl);
-		return r < 0 ? r : bt_user(d->conn, &pl, true, 0, ret);
-	}
-	if ((r = lookup(d, ST_USER_BY_NAME, name, 0, &st)) < 0)
-		return r;
-	return fill_user(st, ret);
+	return um_snap_user_by_name(&d->map->snap, name, strlen(name), ret);
 }
 
 int um_directory_user_by_uid(struct um_directory *d, uint32_t uid, struct um_dir_user *ret)
 {
-	sqlite3_stmt *st;
-	int r;
-
-	if (d->conn->fast) {
-		struct bt_payload pl;
-		r = bt_table_find(&d->conn->bt, d->conn->bt.root[BT_PASSWD], uid, &pl);
-		return r < 0 ? r : bt_user(d->conn, &pl, false, uid, ret);
-	}
-	if ((r = lookup(d, ST_USER_BY_UID, NULL, uid, &st)) < 0)
-		return r;
-	return fill_user(st, ret);
+	return um_snap_user_by_uid(&d->map->snap, uid, ret);
 }
 
 int um_directory_group_by_name(struct um_directory *d, const char *name, struct um_dir_group *ret)
 {
-	sqlite3_stmt *st;
-	int r;
-
 	if (!name)
 		return -EINVAL;
-	d->conn->mem_fast = false;
-	if (d->conn->fast)
-		return bt_group_by_name(d->conn, name, ret);
-	if ((r = lookup(d, ST_GROUP_BY_NAME, name, 0, &st)) < 0 ||
-	    (r = fill_group(st, ret, false)) < 0)
-		return r;
-	return members_seek(d->conn, ret);
+	return um_snap_group_by_name(&d->map->snap, name, strlen(name), ret);
 }
 
 int um_directory_group_by_gid(struct um_directory *d, uint32_t gid, struct um_dir_group *ret)
 {
-	sqlite3_stmt *st;
-	int r;
-
-	d->conn->mem_fast = false;
-	if (d->conn->fast)
-		return bt_group_by_gid(d->conn, gid, ret);
-	if ((r = lookup(d, ST_GROUP_BY_GID, NULL, gid, &st)) < 0 ||
-	    (r = fill_group(st, ret, false)) < 0)
-		return r;
-	return members_seek(d->conn, ret);
+	return um_snap_group_by_gid(&d->map->snap, gid, ret);
 }
 
 int um_directory_user_gids(struct um_directory *d, const char *name,
 			   int (*fn)(uint32_t gid, void *userdata), void *userdata)
 {
-	sqlite3_stmt *st;
+	struct um_dir_user u;
 	int r;
-
-	const unsigned char *p = NULL;
-	size_t n = 0;
 
 	if (!name || !fn)
 		return -EINVAL;
-	if (d->conn->fast) {
-		if ((r = bt_user_gids(d->conn, name, &p, &n)) < 0)
+	r = um_directory_user_by_name(d, name, &u);
+	if (r < 0)
+		return r;
+	if (u.ngids == 0)
+		return -ESRCH;
+	for (uint32_t i = 0; i < u.ngids; i++)
+		if ((r = fn(um_dir_user_gid(&u, i), userdata)) != 0)
 			return r;
-	} else {
-		if ((r = lookup(d, ST_USER_GIDS, name, 0, &st)) < 0)
-			return r;
-		p = sqlite3_column_blob(st, 0);
-		n = (size_t)sqlite3_column_bytes(st, 0);
-	}
-	if (n % sizeof(uint32_t))
-		return um_fail(-EBADMSG, "bad gid list in the snapshot");
-	if (n > 0 && !p)
-		return -ENOMEM;
-	/* The blob may sit anywhere in a page: read it bytewise. */
-	for (size_t i = 0; i < n; i += sizeof(uint32_t)) {
-		uint32_t gid;
-		memcpy(&gid, p + i, sizeof(gid));
-		if ((r = fn(gid, userdata)) != 0)
-			return r;
-	}
 	return 0;
 }
 
@@ -1614,52 +1056,28 @@ int um_directory_iter_new(enum um_directory_kind kind, struct um_directory_iter 
 		mapping_unref(m);
 		return -ENOMEM;
 	}
-	it->kind = kind;
-	r = conn_new(m, &it->conn);
-	mapping_unref(m);
-	if (r >= 0 && it->conn->fast)
-		bt_cursor_init(&it->cur,
-			       it->conn->bt.root[kind == UM_DIRECTORY_USERS ? BT_PASSWD : BT_GRP]);
-	else if (r >= 0)
-		r = conn_stmt(it->conn, kind == UM_DIRECTORY_USERS ? ST_ALL_USERS : ST_ALL_GROUPS,
-			      &it->st);
-	if (r < 0) {
-		um_directory_iter_free(it);
-		return r;
-	}
+	*it = (struct um_directory_iter){ .map = m, .kind = kind };
 	*ret = it;
 	return 0;
 }
 
-/* Moves to the next row unless the current one is still pending. */
-static int iter_row(struct um_directory_iter *it)
+/* The record at the cursor: the pending one, or the next. */
+static int iter_step(struct um_directory_iter *it)
 {
+	int r;
+
 	if (it->done)
 		return -ESRCH;
 	if (it->pending)
 		return 0;
-	if (it->conn->fast) {
-		int r = bt_cursor_next(&it->conn->bt, &it->cur, &it->pl, &it->rowid);
-		if (r < 0) {
-			it->done = true; /* the end, or a corrupt file: stop either way */
-			return r;
-		}
-		it->pending = true;
-		return 0;
+	r = it->kind == UM_DIRECTORY_USERS ? um_snap_next_user(&it->map->snap, &it->cur, &it->u)
+					   : um_snap_next_group(&it->map->snap, &it->cur, &it->g);
+	if (r < 0) {
+		it->done = true; /* the end, or a damaged record: stop either way */
+		return r;
 	}
-	int rc = sqlite3_step(it->st);
-	if (rc == SQLITE_ROW) {
-		it->pending = true;
-		return 0;
-	}
-	if (rc == SQLITE_DONE) {
-		it->done = true;
-		sqlite3_reset(it->st);
-		return -ESRCH;
-	}
-	sqlite3_reset(it->st); /* would restart: stop instead */
-	it->done = true;
-	return sqlite_to_um(it->conn->db, rc, "enumeration");
+	it->pending = true;
+	return 0;
 }
 
 int um_directory_iter_user(struct um_directory_iter *it, struct um_dir_user *ret)
@@ -1668,11 +1086,10 @@ int um_directory_iter_user(struct um_directory_iter *it, struct um_dir_user *ret
 
 	if (it->kind != UM_DIRECTORY_USERS)
 		return -EINVAL;
-	if ((r = iter_row(it)) < 0)
+	if ((r = iter_step(it)) < 0)
 		return r;
-	if (it->conn->fast)
-		return bt_user(it->conn, &it->pl, false, it->rowid, ret);
-	return fill_user(it->st, ret);
+	*ret = it->u;
+	return 0;
 }
 
 int um_directory_iter_group(struct um_directory_iter *it, struct um_dir_group *ret)
@@ -1681,11 +1098,10 @@ int um_directory_iter_group(struct um_directory_iter *it, struct um_dir_group *r
 
 	if (it->kind != UM_DIRECTORY_GROUPS)
 		return -EINVAL;
-	if ((r = iter_row(it)) < 0)
+	if ((r = iter_step(it)) < 0)
 		return r;
-	if (it->conn->fast)
-		return bt_group(it->conn, &it->pl, it->rowid, true, ret);
-	return fill_group(it->st, ret, true);
+	*ret = it->g;
+	return 0;
 }
 
 void um_directory_iter_consume(struct um_directory_iter *it)
@@ -1697,6 +1113,6 @@ void um_directory_iter_free(struct um_directory_iter *it)
 {
 	if (!it)
 		return;
-	conn_free(it->conn); /* finalizes it->st too */
+	mapping_unref(it->map);
 	free(it);
 }

@@ -13,6 +13,9 @@ struct um_store {
 	char *directory_path;
 	char *actor;
 	int flags;
+	/* publish.c: overlay and merge limits (0: the defaults); tests lower
+	 * them with um_publish_set_limits() */
+	unsigned overlay_max_keys, merge_max_keys;
 };
 
 #endif

@@ -127,7 +127,7 @@ static int group_lookup(const char *name, gid_t gid, struct group *gr, char *buf
 	r = name ? um_directory_group_by_name(d, name, &g) : um_directory_group_by_gid(d, gid, &g);
 	if (r < 0)
 		return r;
-	return pack_group(&g, d, gr, buf, len);
+	return pack_group(&g, gr, buf, len);
 }
 
 enum nss_status _nss_umgmt_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
@@ -184,9 +184,10 @@ static void enum_end(struct enumeration *e)
 }
 
 /*
- * fork() while another thread is enumerating: SQLite is not fork-safe
- * while in use, so fork waits for the call in progress (prepare takes both
- * locks) and the child gets a consistent cursor, as with nss_files' FILE.
+ * fork() while another thread is enumerating: fork waits for the call in
+ * progress (prepare takes both locks), so the child never inherits a lock
+ * held by a thread it does not have and gets a consistent cursor, as with
+ * nss_files' FILE.
  * The reader's handlers are registered first so that ours run before its
  * (our locks are taken before its locks, as in enum_next).
  */
@@ -256,7 +257,7 @@ static int enum_next(struct enumeration *e, void *result, char *buf, size_t len)
 	} else {
 		struct um_dir_group g;
 		if ((r = um_directory_iter_group(e->it, &g)) == 0)
-			r = pack_group(&g, NULL, result, buf, len);
+			r = pack_group(&g, result, buf, len);
 	}
 	if (r == 0)
 		um_directory_iter_consume(e->it);

@@ -22,13 +22,10 @@ int pack_passwd(const struct um_dir_user *u, struct passwd *pw, char *buf, size_
 
 /*
  * Packs g into gr: the gr_mem pointer array (aligned inside buf) and all
- * strings live in buf[0..len). Members come from g->members, or when that
- * is NULL from the directory d (um_directory_group_members(), copied
- * straight into buf), split at ',' (empty names skipped); g->nmem sizes
- * the pointer array. Returns 0, -ERANGE (gr untouched), -EBADMSG (more
- * names than nmem), or the directory's error.
+ * strings live in buf[0..len); the members' names are copied straight
+ * from the snapshot (um_directory_group_members()). Returns 0, -ERANGE
+ * (gr untouched), or -EBADMSG (a damaged member list).
  */
-int pack_group(const struct um_dir_group *g, struct um_directory *d, struct group *gr, char *buf,
-	       size_t len);
+int pack_group(const struct um_dir_group *g, struct group *gr, char *buf, size_t len);
 
 #endif

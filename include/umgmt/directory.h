@@ -7,12 +7,12 @@
  * the compile-time UM_DIRECTORY_PATH, or (only in processes that are not
  * setuid/setgid, read with secure_getenv()) at $UMGMT_DIRECTORY.
  *
- * Readers borrow a connection from a small process-wide pool
- * (um_directory_acquire), look records up through it and give it back
- * (um_directory_release). Every string a lookup returns points into the
- * mapped snapshot or the connection's own memory, is not NUL-terminated
- * (use the lengths) and stays valid until the next lookup on the same
- * connection or its release: copy it out before that. Enumeration uses its own connection
+ * Readers borrow a connection (a hold on the current mapping) from a
+ * small process-wide pool (um_directory_acquire), look records up through
+ * it and give it back (um_directory_release). Every string a lookup
+ * returns points into the mapped snapshot, is not NUL-terminated (use the
+ * lengths) and stays valid until the connection's release: copy it out
+ * before that. Enumeration uses its own connection
  * (struct um_directory_iter) so that it never holds a pool slot.
  *
  * Everything here is thread-safe and fork-safe; nothing here keeps a file
@@ -20,7 +20,7 @@
  *
  * Errors (the common.h vocabulary): -ESRCH no such user/group, -ENOENT no
  * snapshot, -EACCES snapshot not trusted (owner/mode), -EBADMSG not an
- * umgmt snapshot of a format we read / bad data, -EIO other SQLite or
+ * umgmt snapshot of a format we read, or a damaged record, -EIO other
  * system failures, -ENOMEM.
  */
 #ifndef UMGMT_DIRECTORY_H
@@ -32,35 +32,46 @@
 /* Only macros are taken from config.h: including it links nothing. */
 #include "umgmt/config.h"
 
-/* One passwd row. Strings are NOT NUL-terminated (they usually point
- * straight into the mapped snapshot): use the *_len byte counts. */
+/* One passwd row. Strings are NOT NUL-terminated (they point straight
+ * into the mapped snapshot): use the *_len byte counts. The home is dir
+ * followed by dir_tail (the snapshot keeps "/home/" once and the name
+ * once: pack them one after the other). */
 struct um_dir_user {
 	uint32_t uid;
 	uint32_t gid;
+	uint32_t id;	/* the truth's key of the user (for the publisher) */
+	uint32_t ngids; /* supplementary gids, ascending: um_dir_user_gid() */
 	const char *name;
 	const char *gecos;
 	const char *dir;
+	const char *dir_tail;
 	const char *shell;
 	size_t name_len;
 	size_t gecos_len;
 	size_t dir_len;
+	size_t dir_tail_len;
 	size_t shell_len;
+	const unsigned char *gids; /* little-endian uint32s, any alignment */
 };
 
-/* One group row. members is the supplementary members' names joined by
- * ',' ("" when none), members_len its length in bytes; nmem is their
- * count. A lookup (um_directory_group_by_*) leaves members NULL and sets
- * only members_len: the caller sizes its buffer first and then has them
- * copied straight into it with um_directory_group_members() (a 50,000
- * member list is 650 KB: never copied twice, never for a buffer that turns
- * out too small). Enumeration sets members. */
+/* The i-th supplementary gid of u (i < u->ngids). */
+static inline uint32_t um_dir_user_gid(const struct um_dir_user *u, uint32_t i)
+{
+	const unsigned char *p = u->gids + 4 * (size_t)i;
+
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* One group row; nmem is the count of its members. The caller has their
+ * names copied straight into its buffer with um_directory_group_members()
+ * (a 50,000 member list is 500 KB: never copied twice). */
 struct um_dir_group {
 	uint32_t gid;
 	uint32_t nmem;
 	const char *name;
-	const char *members;
 	size_t name_len;
-	size_t members_len;
+	const void *snap_; /* private: where the record is */
+	uint32_t rec_;
 };
 
 struct um_directory; /* a pooled connection, lent to one thread */
@@ -94,11 +105,13 @@ int um_directory_group_by_name(struct um_directory *d, const char *name, struct 
 int um_directory_group_by_gid(struct um_directory *d, uint32_t gid, struct um_dir_group *ret);
 
 /*
- * Copies the members of the group the last successful group lookup on d
- * found (members_len bytes) and a NUL to dest, which must hold
- * members_len + 1 bytes. Returns 0, -EBADMSG, -EIO, -ENOMEM.
+ * Copies g's members' names, each with a NUL, into dest[0..len) and
+ * points mem[0..nmem) at them, mem[nmem] = NULL. g must come from a
+ * lookup on a connection still held, or from an iterator not yet freed.
+ * Checks each name's checksum as it copies. Returns 0, -ERANGE (dest too
+ * small), or -EBADMSG (damaged). On failure dest and mem hold garbage.
  */
-int um_directory_group_members(struct um_directory *d, char *dest);
+int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t len, char **mem);
 
 /*
  * Calls fn for each supplementary gid of user name, in ascending order,

@@ -21,7 +21,7 @@ struct um_store;
 /* The schema version this build writes and reads (PRAGMA user_version). */
 #define UM_SCHEMA_VERSION 3
 /* The snapshot format this build writes and the NSS module reads. */
-#define UM_DIRECTORY_FORMAT 2
+#define UM_DIRECTORY_FORMAT 3
 
 enum {
 	UM_STORE_READ = 0,	 /* read only (status, list, show) */

@@ -33,6 +33,8 @@
 #include "umgmt/config.h"
 #include "umgmt/store.h"
 
+#include "snapshot-read.h" /* lib/: what the snapshot serves */
+
 /* The errno the last assert_errno() expected: the error whose detail
  * assert_detail_has() reads. */
 static int t_last_err _unused_;
@@ -295,6 +297,62 @@ static inline int64_t t_file_int(const char *path, const char *sql)
 
 	sqlite3_close(db);
 	return v;
+}
+
+/* What the published snapshot serves, as NSS sees it (overlay and base):
+ * a user's uid, the members of a group, the number of users with
+ * supplementary groups; -1 for a user or group it does not have. */
+static inline int64_t t_snap_uid(struct fixture *f, const char *user)
+{
+	const struct um_snap *s;
+	struct um_snapshot_file *file;
+	struct um_dir_user u;
+	int64_t r;
+
+	assert_int_equal(um_snapshot_map(f->snapshot, &s, &file), 0);
+	r = um_snap_user_by_name(s, user, strlen(user), &u) == 0 ? (int64_t)u.uid : -1;
+	um_snapshot_unmap(file);
+	return r;
+}
+
+static inline int64_t t_snap_nmem(struct fixture *f, const char *group)
+{
+	const struct um_snap *s;
+	struct um_snapshot_file *file;
+	struct um_dir_group g;
+	int64_t r;
+
+	assert_int_equal(um_snapshot_map(f->snapshot, &s, &file), 0);
+	r = um_snap_group_by_name(s, group, strlen(group), &g) == 0 ? (int64_t)g.nmem : -1;
+	um_snapshot_unmap(file);
+	return r;
+}
+
+static inline int64_t t_snap_users_in_groups(struct fixture *f)
+{
+	const struct um_snap *s;
+	struct um_snapshot_file *file;
+	struct um_snap_cursor c = { 0 };
+	struct um_dir_user u;
+	int64_t n = 0;
+
+	assert_int_equal(um_snapshot_map(f->snapshot, &s, &file), 0);
+	while (um_snap_next_user(s, &c, &u) == 0)
+		n += u.ngids > 0;
+	um_snapshot_unmap(file);
+	return n;
+}
+
+static inline uint64_t t_snap_generation(struct fixture *f)
+{
+	const struct um_snap *s;
+	struct um_snapshot_file *file;
+	uint64_t g;
+
+	assert_int_equal(um_snapshot_map(f->snapshot, &s, &file), 0);
+	g = s->generation;
+	um_snapshot_unmap(file);
+	return g;
 }
 
 static inline struct um_status t_status(struct fixture *f)

@@ -1,18 +1,54 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of lib/publish.c: the snapshot NSS reads (directory.db). */
+/* Unit tests of lib/publish.c: the snapshot NSS reads (directory.db,
+ * format 3: lib/snapshot-format.h). */
 #include <dirent.h>
 #include <grp.h>
 #include <sys/wait.h>
 
 #include "helpers.h"
 
-#include "directory-schema.h"
+#include "publish.h"
+#include "snapshot-format.h"
+#include "snapshot-read.h"
 #include "umgmt/group.h"
 #include "umgmt/user.h"
 
 /* UM_USER_SPEC_INIT with some fields overridden (on purpose). */
 #pragma GCC diagnostic ignored "-Woverride-init"
 #define SPEC(...) (&(struct um_user_spec){ .kind = -1, .uid = -1, __VA_ARGS__ })
+
+static uint32_t t_uid(struct fixture *f, const char *name)
+{
+	struct um_user *u = NULL;
+	uint32_t uid;
+
+	assert_ok(um_user_get(f->s, name, &u));
+	uid = u->uid;
+	um_user_free(u);
+	return uid;
+}
+
+static uint32_t t_user_gid(struct fixture *f, const char *name)
+{
+	struct um_user *u = NULL;
+	uint32_t gid;
+
+	assert_ok(um_user_get(f->s, name, &u));
+	gid = u->gid;
+	um_user_free(u);
+	return gid;
+}
+
+static uint32_t t_gid(struct fixture *f, const char *name)
+{
+	struct um_group *g = NULL;
+	uint32_t gid;
+
+	assert_ok(um_group_get(f->s, name, &g));
+	gid = g->gid;
+	um_group_free(g);
+	return gid;
+}
 
 static void populate(struct fixture *f)
 {
@@ -34,82 +70,205 @@ static void populate(struct fixture *f)
 	assert_ok(um_group_add_member(f->s, "alice", "bob"));
 }
 
+/* ---- reading what was published ---- */
+
+/* The published snapshot (and its base), mapped. */
+struct pub {
+	struct um_snapshot_file *file;
+	const struct um_snap *snap;
+};
+
+static struct pub pub_map(struct fixture *f)
+{
+	struct pub p;
+
+	if (t_try(um_snapshot_map(f->snapshot, &p.snap, &p.file)) < 0)
+		fail_msg("cannot map %s: %s", f->snapshot, um_error_text(t_last_err));
+	return p;
+}
+
+static void pub_unmap(struct pub *p)
+{
+	um_snapshot_unmap(p->file);
+}
+
+/* name:uid:gid:gecos:home:shell:gids of one user as text. */
+static char *user_line(const struct um_dir_user *u)
+{
+	char *s = um_asprintf("%.*s:%u:%u:%.*s:%.*s%.*s:%.*s:", (int)u->name_len, u->name, u->uid,
+			      u->gid, (int)u->gecos_len, u->gecos, (int)u->dir_len, u->dir,
+			      (int)u->dir_tail_len, u->dir_tail, (int)u->shell_len, u->shell);
+
+	for (uint32_t i = 0; i < u->ngids; i++) {
+		char *t = um_asprintf("%s%s%u", s, i ? "," : "", um_dir_user_gid(u, i));
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* name:gid:member,member of one group as text. */
+static char *group_line(const struct um_dir_group *g)
+{
+	char *names = malloc(1 << 20), **mem = calloc(g->nmem + 1, sizeof(*mem));
+	char *s;
+
+	assert_non_null(names);
+	assert_non_null(mem);
+	assert_ok(um_directory_group_members(g, names, 1 << 20, mem));
+	s = um_asprintf("%.*s:%u:", (int)g->name_len, g->name, g->gid);
+	for (uint32_t i = 0; i < g->nmem; i++) {
+		char *t = um_asprintf("%s%s%s", s, i ? "," : "", mem[i]);
+		free(s);
+		s = t;
+	}
+	free(names);
+	free(mem);
+	return s;
+}
+
+static void append(char **out, char *line)
+{
+	char *t = um_asprintf("%s%s\n", *out, line);
+
+	free(*out);
+	free(line);
+	*out = t;
+}
+
+/* Everything the snapshot serves, as NSS sees it, in uid and gid order,
+ * with each record also found through every table; and the generation. */
+static char *dump(const struct um_snap *s)
+{
+	struct um_snap_cursor c = { 0 };
+	struct um_dir_user u, v;
+	struct um_dir_group g, h;
+	char *out = um_asprintf("generation %llu\n", (unsigned long long)s->generation);
+	int r;
+
+	while ((r = um_snap_next_user(s, &c, &u)) == 0) {
+		assert_ok(um_snap_user_by_uid(s, u.uid, &v));
+		assert_ptr_equal(v.name, u.name);
+		assert_ok(um_snap_user_by_name(s, u.name, u.name_len, &v));
+		assert_int_equal(v.uid, u.uid);
+		append(&out, user_line(&u));
+	}
+	assert_int_equal(r, -ESRCH);
+	memset(&c, 0, sizeof(c));
+	while ((r = um_snap_next_group(s, &c, &g)) == 0) {
+		assert_ok(um_snap_group_by_gid(s, g.gid, &h));
+		assert_int_equal(h.gid, g.gid);
+		assert_ok(um_snap_group_by_name(s, g.name, g.name_len, &h));
+		assert_int_equal(h.gid, g.gid);
+		append(&out, group_line(&g));
+	}
+	assert_int_equal(r, -ESRCH);
+	return out;
+}
+
+static char *dump_published(struct fixture *f)
+{
+	struct pub p = pub_map(f);
+	char *d = dump(p.snap);
+
+	pub_unmap(&p);
+	return d;
+}
+
+/* What a full build from the truth would publish now. */
+static char *dump_full_build(struct fixture *f)
+{
+	uint8_t *img;
+	size_t len;
+	struct um_snap s;
+	char *d;
+
+	assert_ok(um_publish_full_image(f->s, &img, &len));
+	assert_ok(um_snap_open(img, len, &s));
+	assert_int_equal(s.base_generation, 0);
+	d = dump(&s);
+	free(img);
+	return d;
+}
+
 static void test_contents_match_truth(void **state)
 {
 	struct fixture *f = *state;
-	struct um_user **users = NULL;
-	struct um_group **groups = NULL;
-	size_t nu = 0, ng = 0, i = 0;
-	sqlite3 *db;
-	sqlite3_stmt *st;
+	char *d, *want;
 
 	populate(f);
-	assert_ok(um_user_list(f->s, &users, &nu));
-	assert_ok(um_group_list(f->s, &groups, &ng));
-	db = t_db_open(f->snapshot);
+	d = dump_published(f);
+	/* users in uid order (the order they were added), each with its
+	 * supplementary gids; members in uid order */
+	want = um_asprintf(
+		"generation %llu\n"
+		"alice:%u:%u:Alice Liddell:/srv/alice:/bin/zsh:\n"
+		"zed:%u:%u::/home/zed:/bin/bash:%u\n"
+		"amy:%u:%u::/home/amy:/bin/bash:%u\n"
+		"bob:%u:%u::/home/bob:/bin/bash:%u,%u\n",
+		/* bob's primary group is the machine's "users" */
+		(unsigned long long)t_status(f).generation, t_uid(f, "alice"), t_uid(f, "alice"),
+		t_uid(f, "zed"), t_uid(f, "zed"), t_gid(f, "devs"), t_uid(f, "amy"),
+		t_uid(f, "amy"), t_gid(f, "devs"), t_uid(f, "bob"), t_user_gid(f, "bob"),
+		t_gid(f, "alice") < t_gid(f, "devs") ? t_gid(f, "alice") : t_gid(f, "devs"),
+		t_gid(f, "alice") < t_gid(f, "devs") ? t_gid(f, "devs") : t_gid(f, "alice"));
+	if (strncmp(d, want, strlen(want)))
+		fail_msg("published:\n%s\nwanted first:\n%s", d, want);
+	assert_non_null(strstr(d, "\ndevs:"));
+	{
+		char *devs = um_asprintf("\ndevs:%u:zed,amy,bob\n", t_gid(f, "devs"));
+		char *empty = um_asprintf("\nempty:%u:\n", t_gid(f, "empty"));
+		char *alice = um_asprintf("\nalice:%u:bob\n", t_gid(f, "alice"));
 
-	/* exactly the users, field by field, ordered by uid */
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT uid, name, gid, gecos, dir, shell FROM passwd "
-					    "ORDER BY uid",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
-		assert_true(i < nu);
-		assert_int_equal(sqlite3_column_int64(st, 0), users[i]->uid);
-		assert_string_equal(sqlite3_column_text(st, 1), users[i]->name);
-		assert_int_equal(sqlite3_column_int64(st, 2), users[i]->gid);
-		assert_string_equal(sqlite3_column_text(st, 3), users[i]->full_name);
-		assert_string_equal(sqlite3_column_text(st, 4), users[i]->home);
-		assert_string_equal(sqlite3_column_text(st, 5), users[i]->shell);
+		assert_non_null(strstr(d, devs));
+		assert_non_null(strstr(d, empty));
+		assert_non_null(strstr(d, alice));
+		free(devs);
+		free(empty);
+		free(alice);
 	}
-	assert_int_equal(i, nu);
-	assert_int_equal(nu, 4);
-	sqlite3_finalize(st);
-
-	/* exactly the groups, with members joined in name order */
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT gid, name, nmem, members FROM grp ORDER BY gid",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
-		char joined[1024] = "";
-
-		assert_true(i < ng);
-		assert_int_equal(sqlite3_column_int64(st, 0), groups[i]->gid);
-		assert_string_equal(sqlite3_column_text(st, 1), groups[i]->name);
-		assert_int_equal(sqlite3_column_int64(st, 2), groups[i]->n_members);
-		for (size_t j = 0; j < groups[i]->n_members; j++) {
-			if (j)
-				strcat(joined, ",");
-			strcat(joined, groups[i]->members[j]);
-		}
-		assert_string_equal(sqlite3_column_text(st, 3), joined);
-	}
-	assert_int_equal(i, ng);
-	assert_int_equal(ng, 5); /* alice, zed, amy private + devs + empty */
-	sqlite3_finalize(st);
-
-	assert_int_equal(t_db_int(db, "SELECT value FROM meta WHERE key = 'format'"),
-			 UM_DIRECTORY_FORMAT);
-	assert_int_equal(t_db_int(db, "SELECT value FROM meta WHERE key = 'generation'"),
-			 (int64_t)t_status(f).generation);
-	sqlite3_close(db);
-	um_user_list_free(users, nu);
-	um_group_list_free(groups, ng);
+	free(want);
+	free(d);
 }
 
 static void test_empty_store_snapshot(void **state)
 {
 	struct fixture *f = *state;
-	sqlite3 *db = t_db_open(f->snapshot);
+	struct pub p = pub_map(f);
 
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM passwd"), 0);
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM grp"), 0);
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM usergroups"), 0);
-	assert_int_equal(t_db_int(db, "SELECT value FROM meta WHERE key = 'format'"),
-			 UM_DIRECTORY_FORMAT);
-	sqlite3_close(db);
+	assert_int_equal(p.snap->format, UM_SNAP_FORMAT);
+	assert_int_equal(p.snap->n_users, 0);
+	assert_int_equal(p.snap->n_groups, 0);
+	assert_int_equal(p.snap->base_generation, 0);
+	assert_int_equal(p.snap->generation, t_status(f).generation);
+	pub_unmap(&p);
+}
+
+/* Every snapshot file of the store (directory.db and its bases). */
+static char *all_snapshot_bytes(struct fixture *f, size_t *ret_n)
+{
+	DIR *d = opendir(f->store_dir);
+	struct dirent *e;
+	char *all = NULL;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "directory.db", 12))
+			continue;
+		char *path = um_asprintf("%s/%s", f->store_dir, e->d_name), *b;
+		size_t k;
+		b = t_read_file(path, &k);
+		all = realloc(all, n + k + 1);
+		assert_non_null(all);
+		memcpy(all + n, b, k);
+		n += k;
+		free(b);
+		free(path);
+	}
+	closedir(d);
+	*ret_n = n;
+	return all;
 }
 
 static void test_no_secrets(void **state)
@@ -120,13 +279,16 @@ static void test_no_secrets(void **state)
 	sqlite3 *db;
 
 	populate(f);
+	assert_ok(um_user_edit(f->s, "amy", SPEC(.full_name = "Amy"))); /* an overlay too */
 	/* the truth does hold them (or this test would prove nothing) */
 	db = t_db_open(f->truth);
 	hash = t_db_text(db, "SELECT password_hash FROM users WHERE name = 'alice'");
 	sqlite3_close(db);
 	assert_non_null(hash);
 
-	bytes = t_read_file(f->snapshot, &n);
+	bytes = all_snapshot_bytes(f, &n);
+	assert_true(n > 0);
+	assert_true(t_mem_has(bytes, n, "Alice Liddell")); /* the search works */
 	assert_false(t_mem_has(bytes, n, "alice.secret@example.org"));
 	assert_false(t_mem_has(bytes, n, "amy.private"));
 	assert_false(t_mem_has(bytes, n, "@example."));
@@ -136,89 +298,37 @@ static void test_no_secrets(void **state)
 	assert_false(t_mem_has(bytes, n, "Developers")); /* descriptions are not served */
 	free(bytes);
 	free(hash);
-
-	/* and only the four tables of the format */
-	db = t_db_open(f->snapshot);
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"),
-			 4);
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-				      "AND name IN ('meta', 'passwd', 'grp', 'usergroups')"),
-			 4);
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM meta WHERE key NOT IN "
-				      "('format', 'generation', 'published_at')"),
-			 0);
-	sqlite3_close(db);
 }
 
 static void test_file_format(void **state)
 {
 	struct fixture *f = *state;
-	unsigned char hdr[100];
-	sqlite3 *db;
-	char *jm;
-	FILE *fp;
+	size_t n;
+	char *bytes;
+	struct stat st;
+	struct um_snap s;
 
 	populate(f);
-	db = t_db_open(f->snapshot);
-	jm = t_db_text(db, "PRAGMA journal_mode");
-	assert_string_equal(jm, "delete");
-	free(jm);
-	assert_int_equal(t_db_int(db, "PRAGMA application_id"), UM_DIRECTORY_APPLICATION_ID);
-	assert_int_equal(t_db_int(db, "PRAGMA application_id"), 0x756d6764);
-	jm = t_db_text(db, "PRAGMA integrity_check");
-	assert_string_equal(jm, "ok");
-	free(jm);
-	sqlite3_close(db);
-
-	/* file format bytes 18/19 (write/read version) are 1 = rollback
-	 * journal; 2 would mean WAL, which unprivileged readers cannot use */
-	fp = fopen(f->snapshot, "re");
-	assert_non_null(fp);
-	assert_int_equal(fread(hdr, 1, sizeof(hdr), fp), sizeof(hdr));
-	fclose(fp);
-	assert_memory_equal(hdr, "SQLite format 3", 16);
-	assert_int_equal(hdr[18], 1);
-	assert_int_equal(hdr[19], 1);
-	/* no journal or WAL left beside it */
-	{
-		char *j = um_asprintf("%s-journal", f->snapshot);
-		char *w = um_asprintf("%s-wal", f->snapshot);
-
-		assert_int_equal(access(j, F_OK), -1);
-		assert_int_equal(access(w, F_OK), -1);
-		free(j);
-		free(w);
-	}
+	assert_ok(um_store_publish(f->s));
+	bytes = t_read_file(f->snapshot, &n);
+	assert_int_equal(stat(f->snapshot, &st), 0);
+	assert_int_equal((size_t)st.st_size, n);
+	assert_memory_equal(bytes, "UMGMTDIR", 8);
+	assert_int_equal(um_rd32((uint8_t *)bytes + UM_SNAP_H_FORMAT), 3);
+	assert_int_equal(um_rd32((uint8_t *)bytes + UM_SNAP_H_HEADER_SIZE), 160);
+	assert_int_equal(um_rd64((uint8_t *)bytes + UM_SNAP_H_FILE_SIZE), n);
+	assert_ok(um_snap_open(bytes, n, &s));
+	/* one byte short: refused, and the detail says why */
+	assert_errno(um_snap_open(bytes, n - 1, &s), -EBADMSG);
+	assert_detail_has("but its header says");
+	free(bytes);
 }
 
-static void test_members_packed_sorted(void **state)
+static void test_user_gids_ascending(void **state)
 {
 	struct fixture *f = *state;
-	sqlite3 *db;
-	char *m;
-
-	populate(f);
-	db = t_db_open(f->snapshot);
-	m = t_db_text(db, "SELECT members FROM grp WHERE name = 'devs'");
-	assert_string_equal(m, "amy,bob,zed"); /* added zed, amy, bob */
-	free(m);
-	assert_int_equal(t_db_int(db, "SELECT nmem FROM grp WHERE name = 'devs'"), 3);
-	m = t_db_text(db, "SELECT members FROM grp WHERE name = 'empty'");
-	assert_string_equal(m, "");
-	free(m);
-	assert_int_equal(t_db_int(db, "SELECT nmem FROM grp WHERE name = 'empty'"), 0);
-	m = t_db_text(db, "SELECT members FROM grp WHERE name = 'alice'");
-	assert_string_equal(m, "bob");
-	free(m);
-	sqlite3_close(db);
-}
-
-static void test_usergroups_blob(void **state)
-{
-	static const uint32_t want[] = { 5001, 5002, 5003 };
-	struct fixture *f = *state;
-	sqlite3 *db;
-	sqlite3_stmt *st;
+	struct pub p;
+	struct um_dir_user u;
 
 	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
 	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
@@ -230,40 +340,32 @@ static void test_usergroups_blob(void **state)
 	assert_ok(um_group_add_member(f->s, "gthree", "alice"));
 	assert_ok(um_group_add_member(f->s, "gone", "alice"));
 
-	db = t_db_open(f->snapshot);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT gids FROM usergroups WHERE name = 'alice'",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_bytes(st, 0), sizeof(want));
-	assert_memory_equal(sqlite3_column_blob(st, 0), want, sizeof(want));
-	sqlite3_finalize(st);
-	/* one row per user with supplementary groups, none for bob */
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM usergroups"), 1);
-	sqlite3_close(db);
+	p = pub_map(f);
+	assert_ok(um_snap_user_by_name(p.snap, "alice", 5, &u));
+	assert_int_equal(u.ngids, 3);
+	assert_int_equal(um_dir_user_gid(&u, 0), 5001);
+	assert_int_equal(um_dir_user_gid(&u, 1), 5002);
+	assert_int_equal(um_dir_user_gid(&u, 2), 5003);
+	assert_ok(um_snap_user_by_name(p.snap, "bob", 3, &u));
+	assert_int_equal(u.ngids, 0);
+	pub_unmap(&p);
 
-	/* leaving a group shrinks the array */
+	/* leaving a group shrinks the list */
 	assert_ok(um_group_remove_member(f->s, "gtwo", "alice"));
-	db = t_db_open(f->snapshot);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT gids FROM usergroups WHERE name = 'alice'",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	{
-		const uint32_t two[] = { 5001, 5003 };
-
-		assert_int_equal(sqlite3_column_bytes(st, 0), sizeof(two));
-		assert_memory_equal(sqlite3_column_blob(st, 0), two, sizeof(two));
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	p = pub_map(f);
+	assert_ok(um_snap_user_by_name(p.snap, "alice", 5, &u));
+	assert_int_equal(u.ngids, 2);
+	assert_int_equal(um_dir_user_gid(&u, 0), 5001);
+	assert_int_equal(um_dir_user_gid(&u, 1), 5003);
+	pub_unmap(&p);
 }
 
 static void test_rename_keeps_old_readers(void **state)
 {
 	struct fixture *f = *state;
 	struct stat before, after;
-	sqlite3 *old;
+	struct pub old;
+	struct um_dir_user u;
 	char *old_bytes, buf[64];
 	size_t old_n;
 	int fd;
@@ -273,18 +375,16 @@ static void test_rename_keeps_old_readers(void **state)
 	old_bytes = t_read_file(f->snapshot, &old_n);
 	fd = open(f->snapshot, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	old = t_db_open(f->snapshot);
-	assert_int_equal(t_db_int(old, "SELECT count(*) FROM passwd"), 1);
+	old = pub_map(f);
 
 	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
 	assert_int_equal(stat(f->snapshot, &after), 0);
 	assert_int_not_equal(before.st_ino, after.st_ino); /* replaced, not rewritten */
-	assert_int_equal(t_file_int(f->snapshot, "SELECT count(*) FROM passwd"), 2);
 
 	/* a reader holding the old file still reads the old data */
-	assert_int_equal(t_db_int(old, "SELECT count(*) FROM passwd"), 1);
-	assert_int_equal(t_db_int(old, "SELECT count(*) FROM passwd WHERE name = 'bob'"), 0);
-	sqlite3_close(old);
+	assert_ok(um_snap_user_by_name(old.snap, "alice", 5, &u));
+	assert_errno(um_snap_user_by_name(old.snap, "bob", 3, &u), -ESRCH);
+	pub_unmap(&old);
 	/* and its bytes were never touched */
 	for (size_t off = 0; off < old_n; off += sizeof(buf)) {
 		size_t want = old_n - off < sizeof(buf) ? old_n - off : sizeof(buf);
@@ -380,8 +480,8 @@ static void test_modes_under_strict_umask(void **state)
 	assert_mode(f->store_dir, 0755);
 }
 
-/* As root: an unprivileged process (nobody) reads the snapshot through a
- * plain read-only SQLite connection, without writing anything. */
+/* As root: an unprivileged process (nobody) maps and reads the snapshot
+ * (and its base) read-only, and cannot write either. */
 static void test_unprivileged_reader(void **state)
 {
 	struct fixture *f = *state;
@@ -391,147 +491,100 @@ static void test_unprivileged_reader(void **state)
 	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
 	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
 	if (geteuid() != 0) {
-		/* this process is unprivileged already: it reads like anyone */
-		assert_int_equal(t_file_int(f->snapshot, "SELECT count(*) FROM passwd"), 2);
+		struct pub p = pub_map(f);
+		assert_int_equal(p.snap->n_users + p.snap->under->n_users, 2);
+		pub_unmap(&p);
 		return;
 	}
 	assert_int_equal(chmod(f->dir, 0755), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		sqlite3 *db = NULL;
-		sqlite3_stmt *st = NULL;
-		int n = -1;
+		const struct um_snap *s;
+		struct um_snapshot_file *file;
+		struct um_dir_user u;
 
 		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
 			_exit(10);
 		if (access(f->snapshot, W_OK) == 0)
 			_exit(11); /* must not be writable for nobody */
-		if (sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		if (um_snapshot_map(f->snapshot, &s, &file) < 0)
 			_exit(12);
-		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM passwd", -1, &st, NULL) !=
-			    SQLITE_OK ||
-		    sqlite3_step(st) != SQLITE_ROW)
+		if (um_snap_user_by_name(s, "alice", 5, &u) < 0 ||
+		    um_snap_user_by_name(s, "bob", 3, &u) < 0)
 			_exit(13);
-		n = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-		sqlite3_close(db);
+		um_snapshot_unmap(file);
 		/* the truth stays closed to nobody */
 		if (open(f->truth, O_RDONLY | O_CLOEXEC) >= 0)
 			_exit(14);
-		_exit(n == 2 ? 0 : 15);
+		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* ---- copy-and-patch: a patched snapshot equals a full build ---- */
+/* ---- overlays and merges: what is published equals a full build ---- */
 
-/* Every row of every snapshot table, in key order, as text (blobs in
- * hex), without meta.published_at (a time). */
-static char *dump_snapshot(const char *path)
+/* The kind of snapshot published: an overlay over a base, or standalone. */
+static bool published_is_overlay(struct fixture *f)
 {
-	sqlite3 *db = t_db_open(path);
-	sqlite3_stmt *tables, *st;
-	sqlite3_str *out = sqlite3_str_new(NULL);
-	char *res;
+	struct pub p = pub_map(f);
+	bool o = p.snap->base_generation != 0;
 
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT name FROM sqlite_master WHERE type = 'table' "
-					    "ORDER BY name",
-					    -1, &tables, NULL),
-			 SQLITE_OK);
-	while (sqlite3_step(tables) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(tables, 0);
-		char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" %s ORDER BY 1", t,
-					    strcmp(t, "meta") ? "" : "WHERE key != 'published_at'");
-
-		sqlite3_str_appendf(out, "== %s\n", t);
-		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			for (int i = 0; i < sqlite3_column_count(st); i++) {
-				if (sqlite3_column_type(st, i) == SQLITE_BLOB) {
-					const unsigned char *b = sqlite3_column_blob(st, i);
-
-					sqlite3_str_appendall(out, "x'");
-					for (int k = 0; k < sqlite3_column_bytes(st, i); k++)
-						sqlite3_str_appendf(out, "%02x", b[k]);
-					sqlite3_str_appendall(out, "'|");
-				} else {
-					sqlite3_str_appendf(out, "%s|",
-							    (const char *)sqlite3_column_text(st,
-											      i));
-				}
-			}
-			sqlite3_str_appendchar(out, 1, '\n');
-		}
-		sqlite3_finalize(st);
-		sqlite3_free(sql);
-	}
-	sqlite3_finalize(tables);
-	sqlite3_close(db);
-	res = sqlite3_str_finish(out);
-	assert_non_null(res);
-	return res;
+	pub_unmap(&p);
+	return o;
 }
 
-/* Writes a mark into the published file that a copy keeps and a full
- * build does not have (the header's user_version; no reader uses it). */
-static void mark_snapshot(struct fixture *f)
+/* What is published serves exactly what a full build from the same truth
+ * would, and is of the kind expected. */
+static void check_published(struct fixture *f, bool want_overlay, const char *step)
 {
-	sqlite3 *db = NULL;
+	char *published, *full;
 
-	assert_int_equal(sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4242", NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
-}
-
-static bool snapshot_is_marked(struct fixture *f)
-{
-	return t_file_int(f->snapshot, "PRAGMA user_version") == 4242;
-}
-
-/* The snapshot now published was patched (or not: want_patch) and holds
- * exactly what a full build from the same truth holds. Leaves a fresh full
- * build published, marked for the next step. */
-static void check_patched(struct fixture *f, bool want_patch, const char *step)
-{
-	char *patched, *full;
-
-	if (snapshot_is_marked(f) != want_patch)
-		fail_msg("after %s: the snapshot was %s", step,
-			 want_patch ? "rebuilt, not patched" : "patched, not rebuilt");
-	patched = dump_snapshot(f->snapshot);
-	assert_int_equal(unlink(f->snapshot), 0);
-	assert_ok(um_store_publish(f->s)); /* no snapshot: a full build */
-	assert_false(snapshot_is_marked(f));
-	full = dump_snapshot(f->snapshot);
-	if (strcmp(patched, full))
-		fail_msg("after %s: patched snapshot differs from a full build:\n"
-			 "--- patched\n%s--- full\n%s",
-			 step, patched, full);
-	sqlite3_free(patched);
-	sqlite3_free(full);
-	mark_snapshot(f);
+	if (published_is_overlay(f) != want_overlay)
+		fail_msg("after %s: the snapshot is %s", step,
+			 want_overlay ? "standalone, not an overlay"
+				      : "an overlay, not standalone");
+	published = dump_published(f);
+	full = dump_full_build(f);
+	if (strcmp(published, full))
+		fail_msg("after %s: the published snapshot differs from a full build:\n"
+			 "--- published\n%s--- full\n%s",
+			 step, published, full);
+	free(published);
+	free(full);
 }
 
 #define STEP(f, call)                                                                              \
 	do {                                                                                       \
 		assert_ok(call);                                                                   \
-		check_patched((f), true, #call);                                                   \
+		check_published((f), true, #call);                                                 \
 	} while (0)
 
-static void test_patch_equals_full_build(void **state)
+/* The bases beside the snapshot. */
+static int count_bases(struct fixture *f)
+{
+	DIR *d = opendir(f->store_dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, "directory.db.base.", 18);
+	closedir(d);
+	return n;
+}
+
+static void test_overlay_equals_full_build(void **state)
 {
 	struct fixture *f = *state;
 	char name[32];
 
-	mark_snapshot(f);
-	/* nothing changed: a patch that only rewrites the generation */
-	STEP(f, um_store_publish(f->s));
+	/* the first change over the store's first (standalone) snapshot */
 	STEP(f, um_user_add(f->s, "alice", SPEC(.full_name = "Alice"), NULL));
+	assert_int_equal(count_bases(f), 1);
+	STEP(f, um_store_publish(f->s));				 /* nothing changed */
 	STEP(f, um_user_add(f->s, "bob", SPEC(.group = "users"), NULL)); /* no "users" group */
 	STEP(f, um_user_add(f->s, "carol", NULL, NULL));
 	STEP(f, um_group_add(f->s, "devs", 6000, NULL, NULL));
@@ -544,36 +597,78 @@ static void test_patch_equals_full_build(void **state)
 			     SPEC(.full_name = "Alice Liddell", .home = "/srv/a",
 				  .shell = "/bin/zsh")));
 	STEP(f, um_user_edit(f->s, "bob", SPEC(.group = "ops")));
-	/* a rename: passwd, the private group, every member list, usergroups */
+	/* a rename: passwd, the private group, every member list */
 	STEP(f, um_user_edit(f->s, "alice", SPEC(.rename = "alicia")));
 	/* a name given up and taken by another user */
 	STEP(f, um_user_edit(f->s, "carol", SPEC(.rename = "zoe")));
 	STEP(f, um_user_add(f->s, "carol", NULL, NULL));
 	STEP(f, um_group_add_member(f->s, "devs", "carol"));
 	STEP(f, um_group_remove_member(f->s, "devs", "bob"));
-	STEP(f, um_group_remove_member(f->s, "ops", "bob")); /* bob's row goes */
+	STEP(f, um_group_remove_member(f->s, "ops", "bob"));
 	STEP(f, um_group_add_member(f->s, "ops", "zoe"));
 	STEP(f, um_group_delete(f->s, "devs")); /* members alicia, carol */
 	STEP(f, um_user_delete(f->s, "zoe"));	/* in ops and her private group */
 	STEP(f, um_user_delete(f->s, "alicia"));
-	/* a big group, then a rename of one member and a delete of another */
+	assert_int_equal(count_bases(f), 1);
+
+	/* over a base with a big group: a rename, a delete, the group itself */
 	assert_ok(um_group_add(f->s, "big", 7000, NULL, NULL));
 	for (int i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "user%03d", i);
 		assert_ok(um_user_add(f->s, name, NULL, NULL));
 		assert_ok(um_group_add_member(f->s, "big", name));
 	}
-	check_patched(f, true, "300 users in a big group");
+	/* a new base: the full build a missing snapshot gets */
+	assert_int_equal(unlink(f->snapshot), 0);
+	assert_ok(um_store_publish(f->s));
+	check_published(f, false, "a full build");
 	STEP(f, um_user_edit(f->s, "user150", SPEC(.rename = "aaa-first")));
+	STEP(f, um_user_edit(f->s, "user151", SPEC(.full_name = "Only The GECOS")));
 	STEP(f, um_user_delete(f->s, "user007"));
 	STEP(f, um_group_delete(f->s, "big"));
-	/* a change NSS does not see publishes nothing: still the marked file */
-	assert_ok(um_user_set_password(f->s, "carol", "a fine password"));
-	assert_true(snapshot_is_marked(f));
+	/* a change NSS does not see publishes nothing */
+	{
+		struct stat a, b;
+
+		assert_int_equal(stat(f->snapshot, &a), 0);
+		assert_ok(um_user_set_password(f->s, "carol", "a fine password"));
+		assert_int_equal(stat(f->snapshot, &b), 0);
+		assert_int_equal(a.st_ino, b.st_ino);
+	}
 }
 
-/* Writes straight into the truth and bumps the generation, without
- * publishing: what a crash between commit and publish leaves. */
+/* Past the overlay's limit the base and the changes are merged into a
+ * new standalone snapshot; past the merge's, a full build. */
+static void test_merge_past_the_overlay_limit(void **state)
+{
+	struct fixture *f = *state;
+	char name[32];
+
+	assert_ok(um_group_add(f->s, "team", 6100, NULL, NULL));
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		assert_ok(um_user_add(f->s, name, NULL, NULL));
+		assert_ok(um_group_add_member(f->s, "team", name));
+	}
+	assert_int_equal(unlink(f->snapshot), 0);
+	assert_ok(um_store_publish(f->s)); /* a standalone base of 5 users */
+	um_publish_set_limits(f->s, 3, 6);
+	STEP(f, um_user_edit(f->s, "m0", SPEC(.full_name = "One")));	/* 1 key */
+	STEP(f, um_user_edit(f->s, "m1", SPEC(.full_name = "Two")));	/* 2 */
+	STEP(f, um_user_edit(f->s, "m2", SPEC(.full_name = "Three")));	/* 3 */
+	assert_ok(um_user_edit(f->s, "m3", SPEC(.full_name = "Four"))); /* 4: merged */
+	check_published(f, false, "a fourth key");
+	assert_int_equal(count_bases(f), 0);			  /* the old base is gone */
+	STEP(f, um_user_edit(f->s, "m4", SPEC(.rename = "m4x"))); /* over the merge */
+	assert_int_equal(count_bases(f), 1);
+	/* more keys than a merge takes: a full build */
+	um_publish_set_limits(f->s, 1, 2);
+	/* g1 and m4x's user and private group: 3 keys since the base */
+	assert_ok(um_group_add(f->s, "g1", 6101, NULL, NULL));
+	check_published(f, false, "more keys than a merge takes");
+	assert_int_equal(count_bases(f), 0);
+}
+
 /* Publishing fails until unblock_publish(): a directory where the publish
  * lock goes. Changes still commit (and say the snapshot is behind), as
  * after a crash between commit and publish. */
@@ -593,18 +688,23 @@ static void unblock_publish(char *lock)
 	free(lock);
 }
 
-static void test_patch_after_crash(void **state)
+static void test_overlay_after_crash(void **state)
 {
 	struct fixture *f = *state;
 	struct um_user_spec spec = UM_USER_SPEC_INIT;
 	char *lock;
 	sqlite3 *db;
+	struct pub p;
+	uint64_t base;
 
 	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
 	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
 	assert_ok(um_group_add(f->s, "devs", 6000, NULL, NULL));
 	assert_ok(um_group_add_member(f->s, "devs", "alice"));
-	mark_snapshot(f);
+	p = pub_map(f);
+	base = p.snap->base_generation;
+	pub_unmap(&p);
+	assert_true(base > 0);
 	/* three commits that were never published */
 	lock = block_publish(f);
 	spec.rename = "al";
@@ -617,67 +717,80 @@ static void test_patch_after_crash(void **state)
 	assert_int_equal(t_status(f).published_generation + 3, t_status(f).generation);
 	assert_ok(um_store_publish(f->s));
 	assert_int_equal(t_status(f).published_generation, t_status(f).generation);
-	check_patched(f, true, "three unpublished commits");
-	/* the log holds nothing that is published */
+	check_published(f, true, "three unpublished commits");
+	/* the log keeps what the overlay needs: everything since its base */
 	db = t_db_open(f->truth);
-	assert_int_equal(t_db_int(db, "SELECT count(*) FROM dir_changes"), 0);
+	assert_int_equal(t_db_int(db, "SELECT min(gen) > 0 FROM dir_changes"), 1);
 	assert_int_equal(t_db_int(db, "SELECT value FROM meta WHERE key = 'log_trimmed_upto'"),
-			 (int64_t)t_status(f).generation);
+			 (int64_t)base);
 	sqlite3_close(db);
 }
 
-static void test_patch_refused(void **state)
+/* Replaces the published snapshot with the bytes given. */
+static void put_snapshot(struct fixture *f, const char *bytes, size_t n)
+{
+	char *tmp = um_asprintf("%s.put", f->snapshot);
+	FILE *fp = fopen(tmp, "we");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(bytes, 1, n, fp), n);
+	fclose(fp);
+	assert_int_equal(chmod(tmp, 0644), 0);
+	assert_int_equal(rename(tmp, f->snapshot), 0);
+	free(tmp);
+}
+
+static void test_overlay_refused(void **state)
 {
 	struct fixture *f = *state;
-	char *old = um_asprintf("%s.old", f->snapshot), *bytes;
+	char *bytes;
 	size_t n;
-	sqlite3 *db = NULL;
+	struct pub p;
+	uint64_t base;
 
 	assert_ok(um_user_add(f->s, "alice", NULL, NULL));
-	/* an older snapshot than the log covers (the log was trimmed past it) */
-	bytes = t_read_file(f->snapshot, &n);
+	assert_int_equal(unlink(f->snapshot), 0);
+	assert_ok(um_store_publish(f->s));
+	bytes = t_read_file(f->snapshot, &n); /* a standalone of generation G */
 	assert_ok(um_user_add(f->s, "bob", NULL, NULL));
+	check_published(f, true, "bob");
+	/* a standalone older than the log covers (trimmed past it by a full
+	 * build): rebuilt in full */
+	assert_int_equal(unlink(f->snapshot), 0);
+	assert_ok(um_store_publish(f->s));
+	put_snapshot(f, bytes, n);
 	assert_ok(um_user_add(f->s, "carol", NULL, NULL));
-	t_write_file(old, "", 0644);
-	{
-		FILE *fp = fopen(old, "we");
+	check_published(f, false, "a snapshot older than the log");
+	free(bytes);
 
-		assert_int_equal(fwrite(bytes, 1, n, fp), n);
-		fclose(fp);
-	}
-	assert_int_equal(rename(old, f->snapshot), 0);
-	mark_snapshot(f);
+	/* an overlay whose base is missing */
 	assert_ok(um_user_add(f->s, "dave", NULL, NULL));
-	check_patched(f, false, "a snapshot older than the log");
+	p = pub_map(f);
+	base = p.snap->base_generation;
+	pub_unmap(&p);
+	{
+		char *bp = um_snapshot_base_path(f->snapshot, base);
 
-	/* a snapshot of another schema (e.g. an older build's) */
-	assert_int_equal(sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE INDEX extra ON passwd(gid)", NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+		assert_int_equal(unlink(bp), 0);
+		free(bp);
+	}
 	assert_ok(um_user_add(f->s, "erin", NULL, NULL));
-	check_patched(f, false, "a snapshot of another schema");
-	assert_int_equal(t_file_int(f->snapshot, "SELECT count(*) FROM sqlite_master "
-						 "WHERE name = 'extra'"),
-			 0);
+	check_published(f, false, "an overlay without its base");
 
-	/* a snapshot that is not SQLite at all */
+	/* a snapshot that is none at all */
 	t_write_file(f->snapshot, "garbage", 0644);
 	assert_ok(um_user_add(f->s, "frank", NULL, NULL));
-	check_patched(f, false, "a garbage snapshot");
+	check_published(f, false, "a garbage snapshot");
 
 	/* of a generation the truth does not have yet (a restored truth) */
-	assert_int_equal(sqlite3_open_v2(f->snapshot, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "UPDATE meta SET value = value + 100 "
-				      "WHERE key = 'generation'",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+	bytes = t_read_file(f->snapshot, &n);
+	um_wr64((uint8_t *)bytes + UM_SNAP_H_GENERATION, t_status(f).generation + 100);
+	um_wr32((uint8_t *)bytes + UM_SNAP_H_CHECK,
+		um_snap_hash(UM_SNAP_SEED_HEADER, bytes, UM_SNAP_H_CHECK));
+	put_snapshot(f, bytes, n);
 	assert_ok(um_user_add(f->s, "gina", NULL, NULL));
-	check_patched(f, false, "a snapshot from the future");
+	check_published(f, false, "a snapshot from the future");
 	free(bytes);
-	free(old);
 }
 
 int main(void)
@@ -688,17 +801,17 @@ int main(void)
 		T(test_empty_store_snapshot),
 		T(test_no_secrets),
 		T(test_file_format),
-		T(test_members_packed_sorted),
-		T(test_usergroups_blob),
+		T(test_user_gids_ascending),
 		T(test_rename_keeps_old_readers),
 		T(test_stale_temps_removed),
 		T(test_modes),
 		cmocka_unit_test_setup_teardown(test_modes_under_strict_umask, t_setup_config,
 						t_teardown),
 		T(test_unprivileged_reader),
-		T(test_patch_equals_full_build),
-		T(test_patch_after_crash),
-		T(test_patch_refused),
+		T(test_overlay_equals_full_build),
+		T(test_merge_past_the_overlay_limit),
+		T(test_overlay_after_crash),
+		T(test_overlay_refused),
 	};
 
 	RUN_TESTS(tests);

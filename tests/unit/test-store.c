@@ -285,8 +285,7 @@ static void test_status_and_generation(void **state)
 	assert_int_equal(st2.published_generation, st2.generation);
 	assert_int_equal(st2.users, 1);
 	assert_int_equal(st2.groups, 1); /* alice's private group */
-	assert_int_equal(t_file_int(f->snapshot, "SELECT value FROM meta WHERE key = 'generation'"),
-			 st2.generation);
+	assert_int_equal((int64_t)t_snap_generation(f), st2.generation);
 
 	st = st2;
 	assert_ok(um_group_add(f->s, "devs", -1, "developers", NULL));

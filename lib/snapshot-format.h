@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The snapshot (directory.db), format 3: shared by its writer
+ * (snapshot-write.c) and its reader (directory.c). Private to the core.
+ * docs/NSS.md describes it byte by byte; this header is the definition.
+ *
+ * An immutable file, written whole by publish (temp file, fsync, rename)
+ * and mapped read-only by every process that looks a name up. Everything
+ * in it is public, as /etc/passwd and /etc/group are: names, ids, GECOS,
+ * homes, shells, memberships. No hash, no token, no e-mail, no flag.
+ *
+ * All integers are little-endian; every section and record starts at a
+ * multiple of 4 bytes; offsets are bytes from the start of the file (so a
+ * snapshot is at most 4 GiB: about 30 million users).
+ *
+ *   header     160 bytes (offsets below), its own checksum last
+ *   pool       the strings many users share (shells, the parent of homes):
+ *              u32 count, u32 offset[count] (from the pool's start), then
+ *              each string as u16 length, bytes, NUL
+ *   names      every user's name entry (uid order): u32 checksum
+ *              (um_snap_hash(UM_SNAP_SEED_NAME_ENTRY) of the rest), u8
+ *              length, bytes, NUL; not aligned
+ *   name index u32[users]: the offset of the name entry of the user of
+ *              each ordinal (its place in uid order); group member lists
+ *              hold ordinals, so that a member's name is two loads away
+ *   users      user records in uid order (UM_SNAP_U_*)
+ *   groups     group records in gid order (UM_SNAP_G_*)
+ *   4 tables   user by name, user by uid, group by name, group by gid:
+ *              open addressing, slots = count + count / 2 + 1 (at least
+ *              8), 8 bytes each {u32 key, u32 record offset; 0 = empty}.
+ *              key: the uid or gid, or um_snap_hash(UM_SNAP_SEED_NAME,
+ *              name) for the name tables. A key k starts at slot
+ *              (k' * slots) >> 32 (k' = um_snap_mix(k) for ids, k for name
+ *              hashes) and probes linearly, wrapping, at most slots times.
+ *
+ * Overlays. A snapshot is standalone (base generation 0) or an overlay
+ * over a standalone base, the file <path>.base.<base generation> beside
+ * it, whose header checksum it records. An overlay holds the users and
+ * groups changed since its base, and a touched section: u32 count, the
+ * touched uids ascending, u32 count, the touched gids ascending. A touched
+ * id is answered by the overlay only (absent there: deleted); any other
+ * by the base. In an overlay a member ordinal with UM_SNAP_OWN set is the
+ * overlay's own user, else the base's. Publishing one change then writes
+ * a file the size of the change, not of the directory.
+ *
+ * Checksums (um_snap_hash, not cryptographic: they catch damage, not
+ * forgery; a forger would need to write a root-owned file): the header's
+ * covers its first 124 bytes; the pool's the whole pool; a record's its
+ * bytes after the checksum; a name entry's its length and bytes. The
+ * reader checks every checksum of what it serves (a user's record and
+ * name entry; a group's record and each member's name entry) before it
+ * serves it: a damaged record answers UNAVAIL, never wrong data.
+ */
+#ifndef UMGMT_SNAPSHOT_FORMAT_H
+#define UMGMT_SNAPSHOT_FORMAT_H
+
+#include <endian.h>
+#include <stdint.h>
+#include <string.h>
+
+#define UM_SNAP_MAGIC "UMGMTDIR"
+#define UM_SNAP_FORMAT 3
+/* The oldest format this build's reader serves (UM_SNAP_FORMAT - 1 from
+ * format 4 on: a host may run new modules over its old snapshot until its
+ * next publish). Format 2 (SQLite) was never released. */
+#define UM_SNAP_FORMAT_OLDEST 3
+#define UM_SNAP_HEADER_SIZE 160
+#define UM_SNAP_MAX_SIZE UINT32_MAX
+
+/* header: byte offsets */
+enum {
+	UM_SNAP_H_MAGIC = 0,		 /* 8 bytes */
+	UM_SNAP_H_FORMAT = 8,		 /* u32 */
+	UM_SNAP_H_HEADER_SIZE = 12,	 /* u32, 160 */
+	UM_SNAP_H_GENERATION = 16,	 /* u64: the truth's generation */
+	UM_SNAP_H_PUBLISHED_AT = 24,	 /* u64: unix seconds */
+	UM_SNAP_H_FILE_SIZE = 32,	 /* u64: a shorter file is refused */
+	UM_SNAP_H_N_USERS = 40,		 /* u32 */
+	UM_SNAP_H_N_GROUPS = 44,	 /* u32 */
+	UM_SNAP_H_USER_SLOTS = 48,	 /* u32: slots of each user table */
+	UM_SNAP_H_GROUP_SLOTS = 52,	 /* u32: slots of each group table */
+	UM_SNAP_H_POOL = 56,		 /* u32 offset, u32 length */
+	UM_SNAP_H_NAMES = 64,		 /* u32 offset, u32 length */
+	UM_SNAP_H_USERS = 72,		 /* u32 offset, u32 length */
+	UM_SNAP_H_GROUPS = 80,		 /* u32 offset, u32 length */
+	UM_SNAP_H_USER_BY_NAME = 88,	 /* u32 offset of the table */
+	UM_SNAP_H_USER_BY_UID = 92,	 /* u32 */
+	UM_SNAP_H_GROUP_BY_NAME = 96,	 /* u32 */
+	UM_SNAP_H_GROUP_BY_GID = 100,	 /* u32 */
+	UM_SNAP_H_POOL_CHECK = 104,	 /* u32 */
+	UM_SNAP_H_NAME_INDEX = 108,	 /* u32 offset of the name index */
+	UM_SNAP_H_BASE_GENERATION = 112, /* u64: 0, or the generation of the base */
+	UM_SNAP_H_BASE_CHECK = 120,	 /* u32: the base's header checksum */
+	UM_SNAP_H_TOUCHED = 124,	 /* u32 offset, u32 length (overlays) */
+	UM_SNAP_H_RESERVED = 132,	 /* 24 bytes of zeros */
+	UM_SNAP_H_CHECK = 156,		 /* u32: um_snap_hash of bytes 0..155 */
+};
+
+/*
+ * A user record:
+ *   0  u32 check        um_snap_hash(UM_SNAP_SEED_USER, bytes 4..end)
+ *   4  u32 id           the truth's users.id (the publisher's key)
+ *   8  u32 uid
+ *   12 u32 gid
+ *   16 u32 name         offset of the name entry (in the names section)
+ *   20 u16 gecos_len
+ *   22 u16 dir_len      UM_SNAP_DIR_DERIVED: home = pool[dir_prefix] + name
+ *   24 u16 shell        pool index, or UM_SNAP_INLINE: inline after the home
+ *   26 u16 dir_prefix   pool index (when the home is derived)
+ *   28 u32 ngids        supplementary gids, ascending
+ *   32 u32 gids[ngids]
+ *   then gecos NUL, [home NUL], [shell u16 length, bytes NUL], zeros to 4
+ */
+enum {
+	UM_SNAP_U_CHECK = 0,
+	UM_SNAP_U_ID = 4,
+	UM_SNAP_U_UID = 8,
+	UM_SNAP_U_GID = 12,
+	UM_SNAP_U_NAME = 16,
+	UM_SNAP_U_GECOS_LEN = 20,
+	UM_SNAP_U_DIR_LEN = 22,
+	UM_SNAP_U_SHELL = 24,
+	UM_SNAP_U_DIR_PREFIX = 26,
+	UM_SNAP_U_NGIDS = 28,
+	UM_SNAP_U_GIDS = 32,
+};
+#define UM_SNAP_DIR_DERIVED 0xffff
+#define UM_SNAP_INLINE 0xffff
+/* Longest string a record holds (dir_len and the shell's length). */
+#define UM_SNAP_STRING_MAX 0xfffe
+
+/*
+ * A group record:
+ *   0  u32 check        um_snap_hash(UM_SNAP_SEED_GROUP, bytes 4..end)
+ *   4  u32 gid
+ *   8  u32 nmem
+ *   12 u16 name_len
+ *   14 u16 zero
+ *   16 u32 members[nmem] the members' user ordinals, ascending
+ *   then name NUL, zeros to 4
+ */
+enum {
+	UM_SNAP_G_CHECK = 0,
+	UM_SNAP_G_GID = 4,
+	UM_SNAP_G_NMEM = 8,
+	UM_SNAP_G_NAME_LEN = 12,
+	UM_SNAP_G_MEMBERS = 16,
+};
+
+/* In an overlay's member lists: the ordinal is the overlay's own. */
+#define UM_SNAP_OWN 0x80000000u
+
+/* A name entry: u32 check, u8 length, the bytes, NUL. */
+#define UM_SNAP_NAME_ENTRY(len) (4 + 1 + (size_t)(len) + 1)
+
+#define UM_SNAP_SEED_HEADER 0x68656164u
+#define UM_SNAP_SEED_POOL 0x706f6f6cu
+#define UM_SNAP_SEED_USER 0x75736572u
+#define UM_SNAP_SEED_GROUP 0x67727570u
+#define UM_SNAP_SEED_NAME_ENTRY 0x6d656d73u
+#define UM_SNAP_SEED_NAME 0x6e616d65u
+
+static inline uint16_t um_rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le16toh(v);
+}
+
+static inline uint32_t um_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+static inline uint64_t um_rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static inline void um_wr16(uint8_t *p, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void um_wr32(uint8_t *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void um_wr64(uint8_t *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* The slot where key k starts probing, in a table of n slots. */
+static inline uint32_t um_snap_slot(uint32_t k, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)k * n) >> 32);
+}
+
+/* Spreads an id over 32 bits (murmur3's finaliser), so that ids in any
+ * pattern start at slots spread over the table. */
+static inline uint32_t um_snap_mix(uint32_t k)
+{
+	k ^= k >> 16;
+	k *= 0x85ebca6bu;
+	k ^= k >> 13;
+	k *= 0xc2b2ae35u;
+	k ^= k >> 16;
+	return k;
+}
+
+/* Slots of a table of n keys: load at most 2/3. */
+static inline uint32_t um_snap_slots(uint32_t n)
+{
+	uint64_t s = (uint64_t)n + n / 2 + 1;
+
+	return s < 8 ? 8 : (uint32_t)s;
+}
+
+/*
+ * The one hash of the format: 8 bytes a step (a multiply and a shift),
+ * then a final mix. Fast on short strings, where it is used most; it
+ * detects damage and spreads names, nothing more.
+ */
+static inline uint32_t um_snap_hash(uint32_t seed, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	uint64_t h = ((uint64_t)seed << 32 | seed) ^ (n * 0x9e3779b97f4a7c15ull);
+	uint64_t w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ le64toh(w)) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	if (n) {
+		w = 0;
+		for (size_t i = 0; i < n; i++)
+			w |= (uint64_t)p[i] << (8 * i);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+#endif
