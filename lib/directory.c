@@ -84,6 +84,64 @@
 #define CHECK_INTERVAL_NS 1000000000LL
 
 /* ------------------------------------------------------------------------
+ * CRC-32C (Castagnoli), the format's checksum: with the SSE 4.2 crc32
+ * instruction where the CPU has it (8 bytes an instruction), else a table.
+ * ---------------------------------------------------------------------- */
+
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+static bool crc_hw;
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+		crc_table[i] = c;
+	}
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	crc_hw = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+static uint32_t crc_sw(uint32_t c, const uint8_t *p, size_t n)
+{
+	while (n--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t crc_x86(uint32_t c, const uint8_t *p, size_t n)
+{
+	uint64_t c64 = c, w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		c64 = __builtin_ia32_crc32di(c64, w);
+	}
+	c = (uint32_t)c64;
+	for (; n; n--)
+		c = __builtin_ia32_crc32qi(c, *p++);
+	return c;
+}
+#endif
+
+uint32_t um_snap_crc(uint32_t seed, const void *data, size_t n)
+{
+	uint32_t c = ~seed;
+
+	pthread_once(&crc_once, crc_init);
+#if defined(__x86_64__)
+	if (crc_hw)
+		return ~crc_x86(c, data, n);
+#endif
+	return ~crc_sw(c, data, n);
+}
+
+/* ------------------------------------------------------------------------
  * The format: checking and decoding an image in memory.
  * ---------------------------------------------------------------------- */
 
@@ -132,7 +190,7 @@ int um_snap_open(const void *base, size_t size, struct um_snap *ret)
 		return um_fail(-EBADMSG, "the snapshot has format %u; this reader reads %u to %u",
 			       s.format, UM_SNAP_FORMAT_OLDEST, UM_SNAP_FORMAT);
 	if (um_rd32(h + UM_SNAP_H_HEADER_SIZE) != UM_SNAP_HEADER_SIZE ||
-	    um_rd32(h + UM_SNAP_H_CHECK) != um_snap_hash(UM_SNAP_SEED_HEADER, h, UM_SNAP_H_CHECK))
+	    um_rd32(h + UM_SNAP_H_CHECK) != um_snap_crc(UM_SNAP_SEED_HEADER, h, UM_SNAP_H_CHECK))
 		return bad("the header's checksum does not match");
 	if (um_rd64(h + UM_SNAP_H_FILE_SIZE) != size)
 		return um_fail(-EBADMSG, "the snapshot is %zu bytes but its header says %llu", size,
@@ -146,11 +204,7 @@ int um_snap_open(const void *base, size_t size, struct um_snap *ret)
 	if (s.uslots <= s.n_users || s.gslots <= s.n_groups)
 		return bad("a table is too small for its records");
 	uint32_t pool_end;
-	s.index = um_rd32(h + UM_SNAP_H_NAME_INDEX);
-	if (s.index % 4 || !inside(s.index, 4 * (uint64_t)s.n_users, UM_SNAP_HEADER_SIZE, size))
-		return bad("the name index lies outside the file");
 	if ((r = section(h, size, UM_SNAP_H_POOL, &s.pool, &pool_end)) < 0 ||
-	    (r = section(h, size, UM_SNAP_H_NAMES, &s.names, &s.names_end)) < 0 ||
 	    (r = section(h, size, UM_SNAP_H_USERS, &s.users, &s.users_end)) < 0 ||
 	    (r = section(h, size, UM_SNAP_H_GROUPS, &s.groups, &s.groups_end)) < 0 ||
 	    (r = table(h, size, UM_SNAP_H_USER_BY_NAME, s.uslots, &s.ubn)) < 0 ||
@@ -179,7 +233,7 @@ int um_snap_open(const void *base, size_t size, struct um_snap *ret)
 	}
 	s.pool_len = pool_end - s.pool;
 	if (s.pool_len < 4 || um_rd32(h + UM_SNAP_H_POOL_CHECK) !=
-				      um_snap_hash(UM_SNAP_SEED_POOL, h + s.pool, s.pool_len))
+				      um_snap_crc(UM_SNAP_SEED_POOL, h + s.pool, s.pool_len))
 		return bad("the string pool's checksum does not match");
 	s.pool_count = um_rd32(h + s.pool);
 	if (s.pool_count > UM_SNAP_INLINE || s.pool_count > (s.pool_len - 4) / 4)
@@ -237,23 +291,11 @@ bool um_snap_touched_gid(const struct um_snap *s, uint32_t gid)
 	return s->n_touched_gids && holds(s, s->touched_gids, s->n_touched_gids, gid);
 }
 
-/* The name entry at off, its checksum checked: its length byte, then
- * the name. */
-static bool name_at(const struct um_snap *s, uint32_t off, const uint8_t **ret)
+/* The user record at off, its checksum checked. */
+static inline int user_at(const struct um_snap *s, uint32_t off, struct um_dir_user *u,
+			  uint32_t *next)
 {
-	const uint8_t *e = s->base + off;
-
-	if (!inside(off, UM_SNAP_NAME_ENTRY(0), s->names, s->names_end) ||
-	    !inside(off, UM_SNAP_NAME_ENTRY(e[4]), s->names, s->names_end) ||
-	    um_rd32(e) != um_snap_hash(UM_SNAP_SEED_NAME_ENTRY, e + 4, e[4] + 2u))
-		return false;
-	*ret = e + 4;
-	return true;
-}
-
-int um_snap_user_at(const struct um_snap *s, uint32_t off, struct um_dir_user *u, uint32_t *next)
-{
-	const uint8_t *b = s->base, *r = b + off, *nm;
+	const uint8_t *b = s->base, *r = b + off;
 	uint64_t end, q;
 
 	if (off % 4 || !inside(off, UM_SNAP_U_GIDS, s->users, s->users_end))
@@ -265,6 +307,9 @@ int um_snap_user_at(const struct um_snap *s, uint32_t off, struct um_dir_user *u
 
 	q = (uint64_t)off + UM_SNAP_U_GIDS + 4 * (uint64_t)ngids;
 	u->gids = r + UM_SNAP_U_GIDS;
+	u->name = (const char *)b + q;
+	u->name_len = r[UM_SNAP_U_NAME_LEN];
+	q += u->name_len + 1u;
 	u->gecos = (const char *)b + q;
 	u->gecos_len = gecos_len;
 	q += gecos_len + 1u;
@@ -283,14 +328,10 @@ int um_snap_user_at(const struct um_snap *s, uint32_t off, struct um_dir_user *u
 	end = (q + 3) & ~(uint64_t)3;
 	if (!inside(off, end - off, s->users, s->users_end))
 		return bad("a user record overruns its section");
-	if (um_rd32(r) != um_snap_hash(UM_SNAP_SEED_USER, r + 4, (size_t)(end - off - 4)))
+	if (um_rd32(r) != um_snap_crc(UM_SNAP_SEED_USER, r + 4, (size_t)(end - off - 4)))
 		return bad("a user record's checksum does not match");
-	if (!name_at(s, um_rd32(r + UM_SNAP_U_NAME), &nm))
-		return bad("a user's name entry");
 	if (shell != UM_SNAP_INLINE && !pool_str(s, shell, &u->shell, &u->shell_len))
 		return bad("a user's shell is not in the pool");
-	u->name = (const char *)nm + 1;
-	u->name_len = nm[0];
 	if (dir_len == UM_SNAP_DIR_DERIVED) {
 		if (!pool_str(s, prefix, &u->dir, &u->dir_len))
 			return bad("a user's home is not in the pool");
@@ -300,7 +341,7 @@ int um_snap_user_at(const struct um_snap *s, uint32_t off, struct um_dir_user *u
 		u->dir_tail = u->dir + u->dir_len;
 		u->dir_tail_len = 0;
 	}
-	u->id = um_rd32(r + UM_SNAP_U_ID);
+	u->id = 0;
 	u->uid = um_rd32(r + UM_SNAP_U_UID);
 	u->gid = um_rd32(r + UM_SNAP_U_GID);
 	u->ngids = ngids;
@@ -309,25 +350,30 @@ int um_snap_user_at(const struct um_snap *s, uint32_t off, struct um_dir_user *u
 	return 0;
 }
 
+int um_snap_user_at(const struct um_snap *s, uint32_t off, struct um_dir_user *u, uint32_t *next)
+{
+	return user_at(s, off, u, next);
+}
+
 int um_snap_group_at(const struct um_snap *s, uint32_t off, struct um_dir_group *g, uint32_t *next)
 {
 	const uint8_t *r = s->base + off;
 	uint64_t end;
 
-	if (off % 4 || !inside(off, UM_SNAP_G_MEMBERS, s->groups, s->groups_end))
+	if (off % 4 || !inside(off, UM_SNAP_G_LENS, s->groups, s->groups_end))
 		return bad("a group record lies outside its section");
-	uint32_t nmem = um_rd32(r + UM_SNAP_G_NMEM);
+	uint32_t nmem = um_rd32(r + UM_SNAP_G_NMEM), mlen = um_rd32(r + UM_SNAP_G_MEMBERS_LEN);
 	uint16_t name_len = um_rd16(r + UM_SNAP_G_NAME_LEN);
 
-	end = ((uint64_t)off + UM_SNAP_G_MEMBERS + 4 * (uint64_t)nmem + name_len + 1 + 3) &
-	      ~(uint64_t)3;
+	end = ((uint64_t)off + UM_SNAP_G_LENS + nmem + name_len + 1 + mlen + 3) & ~(uint64_t)3;
 	if (!inside(off, end - off, s->groups, s->groups_end))
 		return bad("a group record overruns its section");
-	if (um_rd32(r) != um_snap_hash(UM_SNAP_SEED_GROUP, r + 4, (size_t)(end - off - 4)))
+	if (um_rd32(r) != um_snap_crc(UM_SNAP_SEED_GROUP, r + 4, (size_t)(end - off - 4)))
 		return bad("a group record's checksum does not match");
 	g->gid = um_rd32(r + UM_SNAP_G_GID);
 	g->nmem = nmem;
-	g->name = (const char *)r + UM_SNAP_G_MEMBERS + 4 * (size_t)nmem;
+	g->members_len = mlen;
+	g->name = (const char *)r + UM_SNAP_G_LENS + nmem;
 	g->name_len = name_len;
 	g->snap_ = s;
 	g->rec_ = off;
@@ -336,41 +382,33 @@ int um_snap_group_at(const struct um_snap *s, uint32_t off, struct um_dir_group 
 	return 0;
 }
 
-uint32_t um_snap_group_member(const struct um_dir_group *g, uint32_t i)
-{
-	const struct um_snap *s = g->snap_;
-
-	return um_rd32(s->base + g->rec_ + UM_SNAP_G_MEMBERS + 4 * (size_t)i);
-}
-
+/*
+ * The record was checked whole when it was looked up: its lengths and
+ * names are the writer's. They are still checked against each other
+ * (sum of lengths = members_len, a NUL after each name), since a
+ * checksum is not a proof and the bytes must never send a pointer out of
+ * the caller's buffer.
+ */
 int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t len, char **mem)
 {
 	const struct um_snap *s = g->snap_;
-	const uint8_t *r = s->base + g->rec_ + UM_SNAP_G_MEMBERS;
+	const uint8_t *lens = s->base + g->rec_ + UM_SNAP_G_LENS;
+	const char *names = g->name + g->name_len + 1;
 	size_t at = 0;
 
+	if (g->members_len > len)
+		return -ERANGE;
+	memcpy(dest, names, g->members_len);
 	for (uint32_t i = 0; i < g->nmem; i++) {
-		uint32_t o = um_rd32(r + 4 * (size_t)i);
-		const struct um_snap *in = s;
-		const uint8_t *nm;
-
-		if (s->base_generation) { /* an overlay: own users, or the base's */
-			if (o & UM_SNAP_OWN)
-				o &= ~UM_SNAP_OWN;
-			else
-				in = s->under;
-		}
-		if (!in || o >= in->n_users ||
-		    !name_at(in, um_rd32(in->base + in->index + 4 * (size_t)o), &nm))
+		size_t n = lens[i];
+		if (n + 1 > g->members_len - at || dest[at + n] != '\0')
 			return bad("a group's member list");
-		if (nm[0] + 1u > len - at)
-			return -ERANGE;
-		memcpy(dest + at, nm + 1, nm[0]);
-		dest[at + nm[0]] = '\0';
 		mem[i] = dest + at;
-		at += nm[0] + 1u;
+		at += n + 1;
 	}
 	mem[g->nmem] = NULL;
+	if (at != g->members_len)
+		return bad("a group's member list");
 	return 0;
 }
 
@@ -401,7 +439,7 @@ static int one_user_by_name(const struct um_snap *s, const char *name, size_t le
 	uint32_t h = um_snap_hash(UM_SNAP_SEED_NAME, name, len);
 #define USER_NAMED(ref)                                                                            \
 	({                                                                                         \
-		int q_ = um_snap_user_at(s, ref, ret, NULL);                                       \
+		int q_ = user_at(s, ref, ret, NULL);                                               \
 		q_ < 0 ? q_ : ret->name_len == len && !memcmp(ret->name, name, len) ? 0 : 1;       \
 	})
 	PROBE(s, s->ubn, s->uslots, h, um_snap_slot(h, s->uslots), USER_NAMED);

@@ -11,11 +11,8 @@
  * - as a patch of the published snapshot: its records are taken as they
  *   are (zero-copy, pointing into its mapping) except those of the uids
  *   and gids that the change log (dir_changes) names since its
- *   generation, which are read again from the truth. Group member lists
- *   hold ordinals (places in uid order); the patch shifts the untouched
- *   lists' ordinals past the users added and removed, without reading a
- *   single name. If an untouched list names a removed user, the log did
- *   not cover the change: the patch gives up and a full build runs.
+ *   generation, which are read again from the truth (a rename of a user
+ *   dirties its groups too: their member lists hold its name).
  *
  * Both run inside the caller's read transaction: one consistent view.
  */
@@ -439,68 +436,153 @@ static int read_user_gids(struct um_db *db, struct um_publish_content *pc, sqlit
 	return 0;
 }
 
-int um_publish_content_patch(struct um_db *db, struct um_publish_content *pc,
-			     const struct um_snap *base)
+/* Reads the groups that sg selects (id, gid, name; in gid order) with
+ * their members' names from the truth, laid out as the snapshot keeps
+ * them (in uid order), appending to *v. */
+static int read_groups(struct um_db *db, struct um_publish_content *pc, sqlite3_stmt *sg,
+		       struct um_snap_group_in **v, size_t *n, size_t *cap)
 {
-	int64_t old_gen = (int64_t)base->generation;
-	_cleanup_free_ uint32_t *duid = NULL, *dgid = NULL, *remap = NULL;
-	_cleanup_free_ struct um_snap_user_in *fresh = NULL;
-	_cleanup_stmt_ sqlite3_stmt *su = NULL, *sg = NULL, *sgids = NULL, *smem = NULL;
-	_cleanup_free_ struct um_snap_group_in *dirty = NULL;
-	_cleanup_free_ uint32_t *tmp = NULL;
-	_cleanup_free_ struct moved {
-		uint32_t o, id;
-	} *moved = NULL;
-	size_t nmoved = 0;
-	struct um_snap snap;
-	struct idmap ids = { 0 };
-	size_t nduid, ndgid, nfresh = 0, nmemb = 0, nd = 0, used = 0, tcap = 0;
+	_cleanup_stmt_ sqlite3_stmt *sm = NULL;
 	int r, rc;
 
-	snap = *base;
-	if ((r = dirty_keys(db, "user", old_gen, &duid, &nduid)) < 0 ||
-	    (r = dirty_keys(db, "group", old_gen, &dgid, &ndgid)) < 0)
-		return r;
+	r = um_db_prepare(db,
+			  "SELECT u.name FROM main.group_members m\n"
+			  "  JOIN main.users u ON u.id = m.user_id\n"
+			  "WHERE m.group_id = :id ORDER BY u.uid",
+			  &sm);
+	while (r >= 0 && (rc = sqlite3_step(sg)) == SQLITE_ROW) {
+		struct um_snap_group_in g = { 0 };
+		size_t nmem = 0, lcap = 0, bytes = 0, bcap = 0;
+		uint8_t *lens = NULL;
+		char *names = NULL;
 
-	/* Users: the untouched ones from the snapshot, the dirty ones again
-	 * from the truth, merged in uid order. */
+		if (*n == *cap) {
+			size_t nc = *cap ? 2 * *cap : 64;
+			struct um_snap_group_in *nv = realloc(*v, nc * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			*v = nv;
+			*cap = nc;
+		}
+		if ((r = id_col(sg, 1, &g.gid)) < 0)
+			return r;
+		g.name = arena_text(pc, sg, 2, &g.name_len);
+		if (!g.name)
+			return -ENOMEM;
+		sqlite3_reset(sm);
+		if ((r = um_bind_int(sm, ":id", sqlite3_column_int64(sg, 0))) < 0)
+			return r;
+		while ((rc = sqlite3_step(sm)) == SQLITE_ROW) {
+			size_t len = (size_t)sqlite3_column_bytes(sm, 0);
+			const unsigned char *t = sqlite3_column_text(sm, 0);
+
+			if (!t || len > 255)
+				return um_fail(-EBADMSG, "a member name in the store is too long");
+			if (nmem == lcap || bytes + len + 1 > bcap) {
+				/* grow both in the arena (old copies are left behind:
+				 * a few big groups at most) */
+				size_t nl = nmem == lcap ? (lcap ? 2 * lcap : 64) : lcap;
+				size_t nb = bytes + len + 1 > bcap ? 2 * (bcap + len + 1) : bcap;
+				uint8_t *l2 = arena_alloc(pc, nl);
+				char *b2 = arena_alloc(pc, nb);
+				if (!l2 || !b2)
+					return -ENOMEM;
+				if (nmem)
+					memcpy(l2, lens, nmem);
+				if (bytes)
+					memcpy(b2, names, bytes);
+				lens = l2, names = b2, lcap = nl, bcap = nb;
+			}
+			lens[nmem++] = (uint8_t)len;
+			memcpy(names + bytes, t, len + 1);
+			bytes += len + 1;
+		}
+		if (rc != SQLITE_DONE)
+			return um_db_error(db, rc, "read a group's members");
+		g.nmem = nmem;
+		g.lens = lens ? lens : (const uint8_t *)"";
+		g.names = names ? names : "";
+		g.names_len = bytes;
+		(*v)[(*n)++] = g;
+	}
+	if (r >= 0 && rc != SQLITE_DONE)
+		r = um_db_error(db, rc, "read the groups");
+	return r;
+}
+
+/* The dirty users since gen, from the truth, with their gid lists. */
+static int read_dirty_users(struct um_db *db, struct um_publish_content *pc, int64_t gen,
+			    struct um_snap_user_in **ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *su = NULL, *sgids = NULL;
+	int r;
+
 	r = prepare_where(
 		db, sql_users,
 		"uid IN (SELECT num FROM main.dir_changes WHERE gen > :gen AND kind = 'user')",
 		&su);
-	if (r >= 0 && (r = um_bind_int(su, ":gen", old_gen)) >= 0)
-		r = read_users(db, pc, su, &fresh, &nfresh);
+	if (r >= 0 && (r = um_bind_int(su, ":gen", gen)) >= 0)
+		r = read_users(db, pc, su, ret, ret_n);
 	if (r >= 0)
 		r = um_db_prepare(db,
 				  "SELECT g.gid FROM main.group_members m\n"
 				  "  JOIN main.groups g ON g.id = m.group_id\n"
 				  "WHERE m.user_id = :id ORDER BY g.gid",
 				  &sgids);
-	for (size_t i = 0; r >= 0 && i < nfresh; i++)
-		r = read_user_gids(db, pc, sgids, &fresh[i]);
-	if (r < 0)
+	for (size_t i = 0; r >= 0 && i < *ret_n; i++)
+		r = read_user_gids(db, pc, sgids, &(*ret)[i]);
+	return r;
+}
+
+/* The dirty groups since gen, from the truth. */
+static int read_dirty_groups(struct um_db *db, struct um_publish_content *pc, int64_t gen,
+			     struct um_snap_group_in **v, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *sg = NULL;
+	size_t cap = 0;
+	int r;
+
+	r = prepare_where(
+		db, sql_groups,
+		"gid IN (SELECT num FROM main.dir_changes WHERE gen > :gen AND kind = 'group')",
+		&sg);
+	if (r >= 0 && (r = um_bind_int(sg, ":gen", gen)) >= 0)
+		r = read_groups(db, pc, sg, v, n, &cap);
+	return r;
+}
+
+int um_publish_content_patch(struct um_db *db, struct um_publish_content *pc,
+			     const struct um_snap *base)
+{
+	_cleanup_free_ uint32_t *duid = NULL, *dgid = NULL;
+	_cleanup_free_ struct um_snap_user_in *fresh = NULL;
+	_cleanup_free_ struct um_snap_group_in *dirty = NULL;
+	int64_t gen = (int64_t)base->generation;
+	size_t nduid, ndgid, nfresh = 0, nd = 0, k;
+	uint32_t at;
+	int r;
+
+	if ((r = dirty_keys(db, "user", gen, &duid, &nduid)) < 0 ||
+	    (r = dirty_keys(db, "group", gen, &dgid, &ndgid)) < 0 ||
+	    (r = read_dirty_users(db, pc, gen, &fresh, &nfresh)) < 0 ||
+	    (r = read_dirty_groups(db, pc, gen, &dirty, &nd)) < 0)
 		return r;
-	pc->users = malloc(((size_t)snap.n_users + nfresh + 1) * sizeof(*pc->users));
-	remap = malloc(((size_t)snap.n_users + 1) * sizeof(*remap));
-	moved = malloc((nduid + 1) * sizeof(*moved));
-	if (!pc->users || !remap || !moved)
+
+	/* Users: the untouched ones from the base, the dirty ones again from
+	 * the truth, merged in uid order. */
+	pc->users = malloc(((size_t)base->n_users + nfresh + 1) * sizeof(*pc->users));
+	if (!pc->users)
 		return -ENOMEM;
-	uint32_t at = snap.users, k = 0;
-	for (uint32_t o = 0; o < snap.n_users; o++) {
+	at = base->users, k = 0;
+	for (uint32_t o = 0; o < base->n_users; o++) {
 		struct um_dir_user u;
-		if ((r = um_snap_user_at(&snap, at, &u, &at)) < 0)
+		if ((r = um_snap_user_at(base, at, &u, &at)) < 0)
 			return r;
 		while (k < nfresh && fresh[k].uid < u.uid)
 			pc->users[pc->n_users++] = fresh[k++];
-		if (in_sorted(duid, nduid, u.uid)) {
-			/* read again from the truth: its new place is found below */
-			remap[o] = UINT32_MAX;
-			moved[nmoved++] = (struct moved){ .o = o, .id = u.id };
+		if (in_sorted(duid, nduid, u.uid))
 			continue;
-		}
-		remap[o] = (uint32_t)pc->n_users;
 		pc->users[pc->n_users++] = (struct um_snap_user_in){
-			.id = u.id,
 			.uid = u.uid,
 			.gid = u.gid,
 			.ngids = u.ngids,
@@ -519,281 +601,53 @@ int um_publish_content_patch(struct um_db *db, struct um_publish_content *pc,
 	}
 	while (k < nfresh)
 		pc->users[pc->n_users++] = fresh[k++];
-	if (at != snap.users_end)
+	if (at != base->users_end)
 		return um_fail(-EBADMSG, "the snapshot's users do not fill their section");
 
-	/* The dirty groups' members are read by id: their new ordinals. */
-	for (size_t i = 0; i < pc->n_users; i++)
-		if ((r = idmap_put(&ids, pc->users[i].id, (uint32_t)i)) < 0)
-			goto out;
-	if ((r = idmap_seal(&ids)) < 0)
-		goto out;
-	/* A user read again keeps its place in member lists if it still
-	 * exists (found by id: it may have a new uid, so a new place). */
-	for (size_t i = 0; i < nmoved; i++) {
-		int64_t now = idmap_get(&ids, moved[i].id);
-		remap[moved[i].o] = now < 0 ? UINT32_MAX : (uint32_t)now;
-	}
-
-	/* Groups, merged the same way. The untouched member lists are copied
-	 * with their ordinals shifted. */
-	for (uint32_t o = 0, gat = snap.groups; o < snap.n_groups; o++) {
+	/* Groups the same way; an untouched group is taken as it is, its
+	 * member names included (a rename of a member dirties the group). */
+	pc->groups = malloc(((size_t)base->n_groups + nd + 1) * sizeof(*pc->groups));
+	if (!pc->groups)
+		return -ENOMEM;
+	at = base->groups, k = 0;
+	for (uint32_t o = 0; o < base->n_groups; o++) {
 		struct um_dir_group g;
-		if ((r = um_snap_group_at(&snap, gat, &g, &gat)) < 0)
-			goto out;
-		nmemb += g.nmem;
-	}
-	r = prepare_where(
-		db, sql_groups,
-		"gid IN (SELECT num FROM main.dir_changes WHERE gen > :gen AND kind = 'group')",
-		&sg);
-	if (r >= 0 && (r = um_bind_int(sg, ":gen", old_gen)) >= 0)
-		r = um_db_prepare(db, "SELECT user_id FROM main.group_members WHERE group_id = :id",
-				  &smem);
-	if (r < 0)
-		goto out;
-	pc->members = malloc((nmemb + 1) * sizeof(*pc->members));
-	pc->groups = malloc(((size_t)snap.n_groups + ndgid + 1) * sizeof(*pc->groups));
-	dirty = calloc(ndgid + 1, sizeof(*dirty));
-	if (!pc->members || !pc->groups || !dirty) {
-		r = -ENOMEM;
-		goto out;
-	}
-	/* first the dirty groups from the truth, in gid order, then a merge */
-	while ((rc = sqlite3_step(sg)) == SQLITE_ROW && nd < ndgid) {
-		struct um_snap_group_in *g = &dirty[nd];
-		size_t n = 0;
-		if ((r = id_col(sg, 1, &g->gid)) < 0)
-			goto out;
-		g->name = arena_text(pc, sg, 2, &g->name_len);
-		sqlite3_reset(smem);
-		if (!g->name || (r = um_bind_int(smem, ":id", sqlite3_column_int64(sg, 0))) < 0) {
-			r = r < 0 ? r : -ENOMEM;
-			goto out;
-		}
-		while ((rc = sqlite3_step(smem)) == SQLITE_ROW) {
-			int64_t u = idmap_get(&ids, sqlite3_column_int64(smem, 0));
-			if (u < 0)
-				continue;
-			if (n == tcap) {
-				tcap = tcap ? 2 * tcap : 1024;
-				uint32_t *nt = realloc(tmp, tcap * sizeof(*nt));
-				if (!nt) {
-					r = -ENOMEM;
-					goto out;
-				}
-				tmp = nt;
-			}
-			tmp[n++] = (uint32_t)u;
-		}
-		if (rc != SQLITE_DONE) {
-			r = um_db_error(db, rc, "read a group's members");
-			goto out;
-		}
-		if (n > 1)
-			qsort(tmp, n, sizeof(*tmp), cmp_u32);
-		uint32_t *m = arena_alloc(pc, (n ? n : 1) * sizeof(*m));
-		if (!m) {
-			r = -ENOMEM;
-			goto out;
-		}
-		if (n)
-			memcpy(m, tmp, n * sizeof(*m));
-		g->members = m;
-		g->nmem = n;
-		nd++;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		r = um_db_error(db, rc, "read the groups");
-		goto out;
-	}
-	k = 0;
-	for (uint32_t o = 0, gat = snap.groups; o < snap.n_groups; o++) {
-		struct um_dir_group g;
-		if ((r = um_snap_group_at(&snap, gat, &g, &gat)) < 0)
-			goto out;
+		if ((r = um_snap_group_at(base, at, &g, &at)) < 0)
+			return r;
 		while (k < nd && dirty[k].gid < g.gid)
 			pc->groups[pc->n_groups++] = dirty[k++];
 		if (in_sorted(dgid, ndgid, g.gid))
 			continue;
-		uint32_t *m = pc->members + used;
-		bool sorted = true;
-		for (uint32_t i = 0; i < g.nmem; i++) {
-			uint32_t old = um_snap_group_member(&g, i);
-			if (old >= snap.n_users || remap[old] == UINT32_MAX) {
-				/* the log missed a change: rebuild in full */
-				r = um_fail(-ESTALE, "group %u names a user the change log removed",
-					    g.gid);
-				goto out;
-			}
-			m[i] = remap[old];
-			sorted = sorted && (i == 0 || m[i] > m[i - 1]);
-		}
-		if (!sorted) /* a member's uid changed */
-			qsort(m, g.nmem, sizeof(*m), cmp_u32);
-		used += g.nmem;
 		pc->groups[pc->n_groups++] = (struct um_snap_group_in){
 			.gid = g.gid,
 			.name = g.name,
 			.name_len = g.name_len,
-			.members = m,
 			.nmem = g.nmem,
+			.lens = base->base + g.rec_ + UM_SNAP_G_LENS,
+			.names = g.name + g.name_len + 1,
+			.names_len = g.members_len,
 		};
 	}
 	while (k < nd)
 		pc->groups[pc->n_groups++] = dirty[k++];
-	r = 0;
-out:
-	idmap_free(&ids);
-	return r;
+	if (at != base->groups_end)
+		return um_fail(-EBADMSG, "the snapshot's groups do not fill their section");
+	return 0;
 }
 
 /* ------------------------------------------------------------------------
  * The overlay: only what changed since the base.
  * ---------------------------------------------------------------------- */
 
-/* The base ordinal of the base's user uid, or -1. The name index is in
- * ordinal order and so are the name entries: a binary search over it for
- * the user's name entry gives the ordinal. */
-static int64_t base_ordinal(const struct um_snap *base, uint32_t uid)
-{
-	struct um_dir_user u;
-	uint32_t name, lo = 0, hi = base->n_users;
-
-	if (um_snap_user_by_uid(base, uid, &u) < 0) {
-		um_error_forget(0);
-		return -1;
-	}
-	name = (uint32_t)((const uint8_t *)u.name - 5 - base->base);
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		uint32_t v = um_rd32(base->base + base->index + 4 * (size_t)mid);
-		if (v == name)
-			return mid;
-		if (v < name)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-struct member {
-	uint32_t uid, ref;
-};
-
-static int cmp_member(const void *a, const void *b)
-{
-	const struct member *x = a, *y = b;
-
-	return x->uid < y->uid ? -1 : x->uid > y->uid;
-}
-
 int um_publish_content_overlay(struct um_db *db, struct um_publish_content *pc,
 			       const struct um_snap *base)
 {
-	_cleanup_stmt_ sqlite3_stmt *su = NULL, *sg = NULL, *sgids = NULL, *smem = NULL;
-	_cleanup_free_ struct member *tmp = NULL;
-	int64_t since = (int64_t)base->generation;
-	size_t cap = 0, tcap = 0;
-	int r, rc;
+	int64_t gen = (int64_t)base->generation;
+	int r;
 
-	if ((r = dirty_keys(db, "user", since, &pc->touched_uids, &pc->n_touched_uids)) < 0 ||
-	    (r = dirty_keys(db, "group", since, &pc->touched_gids, &pc->n_touched_gids)) < 0)
+	if ((r = dirty_keys(db, "user", gen, &pc->touched_uids, &pc->n_touched_uids)) < 0 ||
+	    (r = dirty_keys(db, "group", gen, &pc->touched_gids, &pc->n_touched_gids)) < 0 ||
+	    (r = read_dirty_users(db, pc, gen, &pc->users, &pc->n_users)) < 0)
 		return r;
-	r = prepare_where(
-		db, sql_users,
-		"uid IN (SELECT num FROM main.dir_changes WHERE gen > :gen AND kind = 'user')",
-		&su);
-	if (r >= 0 && (r = um_bind_int(su, ":gen", since)) >= 0)
-		r = read_users(db, pc, su, &pc->users, &pc->n_users);
-	if (r >= 0)
-		r = um_db_prepare(db,
-				  "SELECT g.gid FROM main.group_members m\n"
-				  "  JOIN main.groups g ON g.id = m.group_id\n"
-				  "WHERE m.user_id = :id ORDER BY g.gid",
-				  &sgids);
-	for (size_t i = 0; r >= 0 && i < pc->n_users; i++)
-		r = read_user_gids(db, pc, sgids, &pc->users[i]);
-	if (r >= 0)
-		r = prepare_where(db, sql_groups,
-				  "gid IN (SELECT num FROM main.dir_changes\n"
-				  "  WHERE gen > :gen AND kind = 'group')",
-				  &sg);
-	if (r >= 0)
-		r = um_bind_int(sg, ":gen", since);
-	if (r >= 0)
-		r = um_db_prepare(db,
-				  "SELECT u.uid FROM main.group_members m\n"
-				  "  JOIN main.users u ON u.id = m.user_id WHERE m.group_id = :id",
-				  &smem);
-	while (r >= 0 && (rc = sqlite3_step(sg)) == SQLITE_ROW) {
-		struct um_snap_group_in g = { 0 };
-		size_t n = 0;
-
-		if (pc->n_groups == cap) {
-			size_t nc = cap ? 2 * cap : 64;
-			struct um_snap_group_in *nv = realloc(pc->groups, nc * sizeof(*nv));
-			if (!nv)
-				return -ENOMEM;
-			pc->groups = nv;
-			cap = nc;
-		}
-		if ((r = id_col(sg, 1, &g.gid)) < 0)
-			return r;
-		g.name = arena_text(pc, sg, 2, &g.name_len);
-		sqlite3_reset(smem);
-		if (!g.name)
-			return -ENOMEM;
-		if ((r = um_bind_int(smem, ":id", sqlite3_column_int64(sg, 0))) < 0)
-			return r;
-		while ((rc = sqlite3_step(smem)) == SQLITE_ROW) {
-			uint32_t uid = 0;
-			if ((r = id_col(smem, 0, &uid)) < 0)
-				return r;
-			if (n == tcap) {
-				tcap = tcap ? 2 * tcap : 1024;
-				struct member *nt = realloc(tmp, tcap * sizeof(*nt));
-				if (!nt)
-					return -ENOMEM;
-				tmp = nt;
-			}
-			tmp[n++] = (struct member){ .uid = uid };
-		}
-		if (rc != SQLITE_DONE)
-			return um_db_error(db, rc, "read a group's members");
-		/* members in uid order, as a full build has them */
-		if (n > 1)
-			qsort(tmp, n, sizeof(*tmp), cmp_member);
-		uint32_t *m = arena_alloc(pc, (n ? n : 1) * sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-		for (size_t k = 0; k < n; k++) {
-			int64_t o;
-			if (in_sorted(pc->touched_uids, pc->n_touched_uids, tmp[k].uid)) {
-				/* a user of the overlay: its place among them */
-				size_t lo = 0, hi = pc->n_users;
-				while (lo < hi) {
-					size_t mid = lo + (hi - lo) / 2;
-					if (pc->users[mid].uid < tmp[k].uid)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-				if (lo == pc->n_users || pc->users[lo].uid != tmp[k].uid)
-					return um_fail(-ESTALE, "a member the overlay lacks");
-				m[k] = UM_SNAP_OWN | (uint32_t)lo;
-			} else if ((o = base_ordinal(base, tmp[k].uid)) >= 0) {
-				m[k] = (uint32_t)o;
-			} else {
-				return um_fail(-ESTALE, "a member the base lacks");
-			}
-		}
-		g.members = m;
-		g.nmem = n;
-		pc->groups[pc->n_groups++] = g;
-	}
-	if (r >= 0 && rc != SQLITE_DONE)
-		r = um_db_error(db, rc, "read the groups");
-	return r;
+	return read_dirty_groups(db, pc, gen, &pc->groups, &pc->n_groups);
 }

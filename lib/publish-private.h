@@ -30,16 +30,14 @@ int um_publish_content_full(struct um_db *db, struct um_publish_content *pc)
 struct um_snap;
 /* The content of the standalone snapshot base with the rows the change
  * log names since its generation read again from the truth (strings point
- * into base: keep it mapped until the image is built). Returns 0, -ESTALE
- * (the log does not cover a change: build in full), -EBADMSG (the base is
- * damaged: build in full), -EIO, -ENOMEM. */
+ * into base: keep it mapped until the image is built). Returns 0,
+ * -EBADMSG (the base is damaged: build in full), -EIO, -ENOMEM. */
 int um_publish_content_patch(struct um_db *db, struct um_publish_content *pc,
 			     const struct um_snap *base) __attribute__((warn_unused_result));
 
 /* The overlay over base: the users and groups the change log names since
  * base's generation, read from the truth, and those ids as touched.
- * Returns 0, -ESTALE (the base and the log disagree: build otherwise),
- * -EIO, -ENOMEM. */
+ * Returns 0, -EIO, -ENOMEM. */
 int um_publish_content_overlay(struct um_db *db, struct um_publish_content *pc,
 			       const struct um_snap *base) __attribute__((warn_unused_result));
 

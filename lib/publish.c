@@ -157,8 +157,8 @@ static int build(struct um_store *s, struct plan *pl, bool full)
 		/* merge the base with what changed since: a new standalone */
 		r = um_publish_content_patch(&s->db, &pc, pub.base);
 	}
-	if (r == -ESTALE || r == -EBADMSG) {
-		/* the log or the old snapshot cannot be trusted: in full */
+	if (r == -EBADMSG) {
+		/* the published snapshot is damaged: in full */
 		um_error_forget(r);
 		um_publish_content_free(&pc);
 		pl->base_gen = 0;
@@ -180,7 +180,6 @@ static int build(struct um_store *s, struct plan *pl, bool full)
 		if (pl->base_gen) {
 			c.base_generation = pl->base_gen;
 			c.base_check = um_snap_check(pub.base);
-			c.base_users = pub.base->n_users;
 			c.touched_uids = pc.touched_uids;
 			c.n_touched_uids = pc.n_touched_uids;
 			c.touched_gids = pc.touched_gids;

@@ -17,21 +17,18 @@
  *   pool       the strings many users share (shells, the parent of homes):
  *              u32 count, u32 offset[count] (from the pool's start), then
  *              each string as u16 length, bytes, NUL
- *   names      every user's name entry (uid order): u32 checksum
- *              (um_snap_hash(UM_SNAP_SEED_NAME_ENTRY) of the rest), u8
- *              length, bytes, NUL; not aligned
- *   name index u32[users]: the offset of the name entry of the user of
- *              each ordinal (its place in uid order); group member lists
- *              hold ordinals, so that a member's name is two loads away
  *   users      user records in uid order (UM_SNAP_U_*)
- *   groups     group records in gid order (UM_SNAP_G_*)
+ *   groups     group records in gid order (UM_SNAP_G_*), each with its
+ *              members' names inline, laid out as the caller's buffer
+ *              wants them: one copy, no parsing
  *   4 tables   user by name, user by uid, group by name, group by gid:
- *              open addressing, slots = count + count / 2 + 1 (at least
+ *              open addressing, slots = count + count / 4 + 1 (at least
  *              8), 8 bytes each {u32 key, u32 record offset; 0 = empty}.
  *              key: the uid or gid, or um_snap_hash(UM_SNAP_SEED_NAME,
  *              name) for the name tables. A key k starts at slot
  *              (k' * slots) >> 32 (k' = um_snap_mix(k) for ids, k for name
  *              hashes) and probes linearly, wrapping, at most slots times.
+ *   touched    overlays only (below)
  *
  * Overlays. A snapshot is standalone (base generation 0) or an overlay
  * over a standalone base, the file <path>.base.<base generation> beside
@@ -39,17 +36,16 @@
  * groups changed since its base, and a touched section: u32 count, the
  * touched uids ascending, u32 count, the touched gids ascending. A touched
  * id is answered by the overlay only (absent there: deleted); any other
- * by the base. In an overlay a member ordinal with UM_SNAP_OWN set is the
- * overlay's own user, else the base's. Publishing one change then writes
- * a file the size of the change, not of the directory.
+ * by the base. Publishing one change then writes a file the size of the
+ * change, not of the directory.
  *
- * Checksums (um_snap_hash, not cryptographic: they catch damage, not
- * forgery; a forger would need to write a root-owned file): the header's
- * covers its first 124 bytes; the pool's the whole pool; a record's its
- * bytes after the checksum; a name entry's its length and bytes. The
- * reader checks every checksum of what it serves (a user's record and
- * name entry; a group's record and each member's name entry) before it
- * serves it: a damaged record answers UNAVAIL, never wrong data.
+ * Checksums: CRC-32C (Castagnoli; um_snap_crc, lib/directory.c, in
+ * hardware where the CPU has it), seeded per kind of record. They catch
+ * damage (a torn or corrupted page, a stray write), not forgery: a forger
+ * would need to write a root-owned file. The header's covers its first 156
+ * bytes; the pool's the whole pool; a record's its bytes after the
+ * checksum. The reader checks the checksum of every record it serves each
+ * time it serves it: a damaged record answers UNAVAIL, never wrong data.
  */
 #ifndef UMGMT_SNAPSHOT_FORMAT_H
 #define UMGMT_SNAPSHOT_FORMAT_H
@@ -80,49 +76,47 @@ enum {
 	UM_SNAP_H_USER_SLOTS = 48,	 /* u32: slots of each user table */
 	UM_SNAP_H_GROUP_SLOTS = 52,	 /* u32: slots of each group table */
 	UM_SNAP_H_POOL = 56,		 /* u32 offset, u32 length */
-	UM_SNAP_H_NAMES = 64,		 /* u32 offset, u32 length */
-	UM_SNAP_H_USERS = 72,		 /* u32 offset, u32 length */
-	UM_SNAP_H_GROUPS = 80,		 /* u32 offset, u32 length */
-	UM_SNAP_H_USER_BY_NAME = 88,	 /* u32 offset of the table */
-	UM_SNAP_H_USER_BY_UID = 92,	 /* u32 */
-	UM_SNAP_H_GROUP_BY_NAME = 96,	 /* u32 */
-	UM_SNAP_H_GROUP_BY_GID = 100,	 /* u32 */
-	UM_SNAP_H_POOL_CHECK = 104,	 /* u32 */
-	UM_SNAP_H_NAME_INDEX = 108,	 /* u32 offset of the name index */
-	UM_SNAP_H_BASE_GENERATION = 112, /* u64: 0, or the generation of the base */
-	UM_SNAP_H_BASE_CHECK = 120,	 /* u32: the base's header checksum */
-	UM_SNAP_H_TOUCHED = 124,	 /* u32 offset, u32 length (overlays) */
-	UM_SNAP_H_RESERVED = 132,	 /* 24 bytes of zeros */
-	UM_SNAP_H_CHECK = 156,		 /* u32: um_snap_hash of bytes 0..155 */
+	UM_SNAP_H_USERS = 64,		 /* u32 offset, u32 length */
+	UM_SNAP_H_GROUPS = 72,		 /* u32 offset, u32 length */
+	UM_SNAP_H_USER_BY_NAME = 80,	 /* u32 offset of the table */
+	UM_SNAP_H_USER_BY_UID = 84,	 /* u32 */
+	UM_SNAP_H_GROUP_BY_NAME = 88,	 /* u32 */
+	UM_SNAP_H_GROUP_BY_GID = 92,	 /* u32 */
+	UM_SNAP_H_POOL_CHECK = 96,	 /* u32 */
+	UM_SNAP_H_BASE_CHECK = 100,	 /* u32: the base's header checksum */
+	UM_SNAP_H_BASE_GENERATION = 104, /* u64: 0, or the generation of the base */
+	UM_SNAP_H_TOUCHED = 112,	 /* u32 offset, u32 length (overlays) */
+	UM_SNAP_H_RESERVED = 120,	 /* 36 bytes of zeros */
+	UM_SNAP_H_CHECK = 156,		 /* u32: um_snap_crc of bytes 0..155 */
 };
 
 /*
  * A user record:
- *   0  u32 check        um_snap_hash(UM_SNAP_SEED_USER, bytes 4..end)
- *   4  u32 id           the truth's users.id (the publisher's key)
- *   8  u32 uid
- *   12 u32 gid
- *   16 u32 name         offset of the name entry (in the names section)
- *   20 u16 gecos_len
- *   22 u16 dir_len      UM_SNAP_DIR_DERIVED: home = pool[dir_prefix] + name
- *   24 u16 shell        pool index, or UM_SNAP_INLINE: inline after the home
- *   26 u16 dir_prefix   pool index (when the home is derived)
- *   28 u32 ngids        supplementary gids, ascending
- *   32 u32 gids[ngids]
- *   then gecos NUL, [home NUL], [shell u16 length, bytes NUL], zeros to 4
+ *   0  u32 check        um_snap_crc(UM_SNAP_SEED_USER, bytes 4..end)
+ *   4  u32 uid
+ *   8  u32 gid
+ *   12 u32 ngids        supplementary gids, ascending
+ *   16 u16 gecos_len
+ *   18 u16 dir_len      UM_SNAP_DIR_DERIVED: home = pool[dir_prefix] + name
+ *   20 u16 shell        pool index, or UM_SNAP_INLINE: inline after the home
+ *   22 u16 dir_prefix   pool index (when the home is derived)
+ *   24 u8  name_len
+ *   25 3 zero bytes
+ *   28 u32 gids[ngids]
+ *   then name NUL, gecos NUL, [home NUL], [shell: u16 length, bytes, NUL],
+ *   zeros to 4
  */
 enum {
 	UM_SNAP_U_CHECK = 0,
-	UM_SNAP_U_ID = 4,
-	UM_SNAP_U_UID = 8,
-	UM_SNAP_U_GID = 12,
-	UM_SNAP_U_NAME = 16,
-	UM_SNAP_U_GECOS_LEN = 20,
-	UM_SNAP_U_DIR_LEN = 22,
-	UM_SNAP_U_SHELL = 24,
-	UM_SNAP_U_DIR_PREFIX = 26,
-	UM_SNAP_U_NGIDS = 28,
-	UM_SNAP_U_GIDS = 32,
+	UM_SNAP_U_UID = 4,
+	UM_SNAP_U_GID = 8,
+	UM_SNAP_U_NGIDS = 12,
+	UM_SNAP_U_GECOS_LEN = 16,
+	UM_SNAP_U_DIR_LEN = 18,
+	UM_SNAP_U_SHELL = 20,
+	UM_SNAP_U_DIR_PREFIX = 22,
+	UM_SNAP_U_NAME_LEN = 24,
+	UM_SNAP_U_GIDS = 28,
 };
 #define UM_SNAP_DIR_DERIVED 0xffff
 #define UM_SNAP_INLINE 0xffff
@@ -131,33 +125,29 @@ enum {
 
 /*
  * A group record:
- *   0  u32 check        um_snap_hash(UM_SNAP_SEED_GROUP, bytes 4..end)
+ *   0  u32 check        um_snap_crc(UM_SNAP_SEED_GROUP, bytes 4..end)
  *   4  u32 gid
  *   8  u32 nmem
- *   12 u16 name_len
- *   14 u16 zero
- *   16 u32 members[nmem] the members' user ordinals, ascending
- *   then name NUL, zeros to 4
+ *   12 u32 members_len  bytes of the member names below, NULs included
+ *   16 u16 name_len
+ *   18 u16 zero
+ *   20 u8  lens[nmem]   each member's name length
+ *   then name NUL, the members' names each with its NUL (in uid order),
+ *   zeros to 4
  */
 enum {
 	UM_SNAP_G_CHECK = 0,
 	UM_SNAP_G_GID = 4,
 	UM_SNAP_G_NMEM = 8,
-	UM_SNAP_G_NAME_LEN = 12,
-	UM_SNAP_G_MEMBERS = 16,
+	UM_SNAP_G_MEMBERS_LEN = 12,
+	UM_SNAP_G_NAME_LEN = 16,
+	UM_SNAP_G_LENS = 20,
 };
-
-/* In an overlay's member lists: the ordinal is the overlay's own. */
-#define UM_SNAP_OWN 0x80000000u
-
-/* A name entry: u32 check, u8 length, the bytes, NUL. */
-#define UM_SNAP_NAME_ENTRY(len) (4 + 1 + (size_t)(len) + 1)
 
 #define UM_SNAP_SEED_HEADER 0x68656164u
 #define UM_SNAP_SEED_POOL 0x706f6f6cu
 #define UM_SNAP_SEED_USER 0x75736572u
 #define UM_SNAP_SEED_GROUP 0x67727570u
-#define UM_SNAP_SEED_NAME_ENTRY 0x6d656d73u
 #define UM_SNAP_SEED_NAME 0x6e616d65u
 
 static inline uint16_t um_rd16(const uint8_t *p)
@@ -220,18 +210,21 @@ static inline uint32_t um_snap_mix(uint32_t k)
 	return k;
 }
 
-/* Slots of a table of n keys: load at most 2/3. */
+/* Slots of a table of n keys: load at most 4/5. */
 static inline uint32_t um_snap_slots(uint32_t n)
 {
-	uint64_t s = (uint64_t)n + n / 2 + 1;
+	uint64_t s = (uint64_t)n + n / 4 + 1;
 
 	return s < 8 ? 8 : (uint32_t)s;
 }
 
+/* CRC-32C of n bytes, seeded (lib/directory.c). */
+uint32_t um_snap_crc(uint32_t seed, const void *data, size_t n);
+
 /*
- * The one hash of the format: 8 bytes a step (a multiply and a shift),
- * then a final mix. Fast on short strings, where it is used most; it
- * detects damage and spreads names, nothing more.
+ * The hash of names in the tables: 8 bytes a step (a multiply and a
+ * shift), then a final mix. Fast on short strings; it spreads names,
+ * nothing more.
  */
 static inline uint32_t um_snap_hash(uint32_t seed, const void *data, size_t n)
 {
@@ -245,9 +238,21 @@ static inline uint32_t um_snap_hash(uint32_t seed, const void *data, size_t n)
 		h ^= h >> 29;
 	}
 	if (n) {
-		w = 0;
-		for (size_t i = 0; i < n; i++)
-			w |= (uint64_t)p[i] << (8 * i);
+		/* the last n bytes as one little-endian word, without a loop:
+		 * overlapping loads (bytes before p are the data's own when it
+		 * was at least 8 long) */
+		if (p - (const uint8_t *)data >= 8) {
+			memcpy(&w, p + n - 8, 8);
+			w = le64toh(w) >> (8 * (8 - n));
+		} else if (n >= 4) {
+			uint32_t lo, hi;
+			memcpy(&lo, p, 4);
+			memcpy(&hi, p + n - 4, 4);
+			w = (uint64_t)le32toh(lo) | (uint64_t)le32toh(hi) << (8 * (n - 4));
+		} else {
+			w = (uint64_t)p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) |
+			    (uint64_t)p[n - 1] << (8 * (n - 1));
+		}
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 29;
 	}

@@ -22,8 +22,6 @@ struct um_snap {
 	uint64_t generation, published_at;
 	uint32_t n_users, n_groups, uslots, gslots;
 	uint32_t pool, pool_len, pool_count;
-	uint32_t names, names_end;
-	uint32_t index; /* the name index: n_users u32s */
 	uint32_t users, users_end;
 	uint32_t groups, groups_end;
 	uint32_t ubn, ubu, gbn, gbg; /* the tables */
@@ -82,10 +80,6 @@ int um_snap_group_by_name(const struct um_snap *s, const char *name, size_t len,
 			  struct um_dir_group *ret) __attribute__((warn_unused_result));
 int um_snap_group_by_gid(const struct um_snap *s, uint32_t gid, struct um_dir_group *ret)
 	__attribute__((warn_unused_result));
-
-/* The user ordinal of group g's i-th member (i < g->nmem), as stored
- * (UM_SNAP_OWN in an overlay). */
-uint32_t um_snap_group_member(const struct um_dir_group *g, uint32_t i);
 
 /*
  * Enumeration of an image and its base in uid (gid) order, overlaid: a

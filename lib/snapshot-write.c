@@ -106,7 +106,6 @@ static size_t pad4(size_t n)
 /* Per user: what the first pass decided. */
 struct uplan {
 	uint32_t rec;	     /* the record's offset */
-	uint32_t name;	     /* the name entry's offset */
 	uint32_t size;	     /* the record's size */
 	uint32_t home_len;   /* of the whole home */
 	uint16_t prefix_len; /* of the home part before the name, if derived */
@@ -200,45 +199,59 @@ static int plan(const struct um_snap_content *c, struct pool *pool, struct uplan
 		if (gr->name_len == 0 || gr->name_len > UM_SNAP_STRING_MAX)
 			return um_fail(-EINVAL, "the name of group %u is too long for the snapshot",
 				       gr->gid);
-		for (size_t k = 0; k < gr->nmem; k++) {
-			uint32_t m = gr->members[k];
-			bool bad = c->base_generation
-					   ? ((m & UM_SNAP_OWN) ? (m & ~UM_SNAP_OWN) >= c->n_users
-								: m >= c->base_users)
-					   : m >= c->n_users || (k && m <= gr->members[k - 1]);
-			if (bad)
+		if (gr->names) {
+			size_t len = 0;
+			for (size_t k = 0; k < gr->nmem; k++)
+				len += gr->lens[k] + 1u;
+			if (len != gr->names_len)
+				return um_fail(-EINVAL,
+					       "group %.*s: its member names do not add up",
+					       (int)gr->name_len, gr->name);
+			continue;
+		}
+		for (size_t k = 0; k < gr->nmem; k++)
+			if (gr->members[k] >= c->n_users ||
+			    (k && gr->members[k] <= gr->members[k - 1]))
 				return um_fail(-EINVAL, "group %.*s has a member that is no user",
 					       (int)gr->name_len, gr->name);
-		}
 	}
 	return 0;
 }
 
-static uint32_t group_size(const struct um_snap_group_in *gr)
+/* The bytes of the member names of gr, NULs included. */
+static size_t members_len(const struct um_snap_content *c, const struct um_snap_group_in *gr)
 {
-	return (uint32_t)pad4(UM_SNAP_G_MEMBERS + 4 * gr->nmem + gr->name_len + 1);
+	size_t n = 0;
+
+	if (gr->names)
+		return gr->names_len;
+	for (size_t k = 0; k < gr->nmem; k++)
+		n += c->users[gr->members[k]].name_len + 1;
+	return n;
 }
 
-/* Writes user i's name entry and record; returns the record's size. */
+static uint64_t group_size(const struct um_snap_content *c, const struct um_snap_group_in *gr)
+{
+	return pad4(UM_SNAP_G_LENS + gr->nmem + gr->name_len + 1 + members_len(c, gr));
+}
+
+/* Writes user u's record at up->rec. */
 static void write_user(uint8_t *b, const struct um_snap_user_in *u, const struct uplan *up,
 		       struct pool *pool)
 {
-	uint8_t *nm = b + up->name, *rp = b + up->rec, *q;
+	uint8_t *rp = b + up->rec, *q;
 	uint16_t shell = pool_index(pool, u->shell, u->shell_len);
 
-	nm[4] = (uint8_t)u->name_len;
-	copy(nm + 5, u->name, u->name_len);
-	um_wr32(nm, um_snap_hash(UM_SNAP_SEED_NAME_ENTRY, nm + 4, u->name_len + 2));
-
-	um_wr32(rp + UM_SNAP_U_ID, u->id);
 	um_wr32(rp + UM_SNAP_U_UID, u->uid);
 	um_wr32(rp + UM_SNAP_U_GID, u->gid);
-	um_wr32(rp + UM_SNAP_U_NAME, up->name);
+	um_wr32(rp + UM_SNAP_U_NGIDS, u->ngids);
 	um_wr16(rp + UM_SNAP_U_GECOS_LEN, (uint16_t)u->gecos_len);
 	um_wr16(rp + UM_SNAP_U_SHELL, shell);
-	um_wr32(rp + UM_SNAP_U_NGIDS, u->ngids);
+	rp[UM_SNAP_U_NAME_LEN] = (uint8_t)u->name_len;
 	copy(rp + UM_SNAP_U_GIDS, u->gids, 4 * (size_t)u->ngids);
 	q = rp + UM_SNAP_U_GIDS + 4 * (size_t)u->ngids;
+	copy(q, u->name, u->name_len);
+	q += u->name_len + 1;
 	copy(q, u->gecos, u->gecos_len);
 	q += u->gecos_len + 1;
 	if (up->derived) {
@@ -255,7 +268,39 @@ static void write_user(uint8_t *b, const struct um_snap_user_in *u, const struct
 		um_wr16(q, (uint16_t)u->shell_len);
 		copy(q + 2, u->shell, u->shell_len);
 	}
-	um_wr32(rp, um_snap_hash(UM_SNAP_SEED_USER, rp + 4, up->size - 4));
+	um_wr32(rp, um_snap_crc(UM_SNAP_SEED_USER, rp + 4, up->size - 4));
+}
+
+/* Writes group gr's record at rp (size bytes). */
+static void write_group(uint8_t *rp, uint32_t size, const struct um_snap_content *c,
+			const struct um_snap_group_in *gr)
+{
+	uint8_t *q = rp + UM_SNAP_G_LENS;
+	size_t mlen = members_len(c, gr);
+
+	um_wr32(rp + UM_SNAP_G_GID, gr->gid);
+	um_wr32(rp + UM_SNAP_G_NMEM, (uint32_t)gr->nmem);
+	um_wr32(rp + UM_SNAP_G_MEMBERS_LEN, (uint32_t)mlen);
+	um_wr16(rp + UM_SNAP_G_NAME_LEN, (uint16_t)gr->name_len);
+	if (gr->names) {
+		copy(q, gr->lens, gr->nmem);
+		q += gr->nmem;
+		copy(q, gr->name, gr->name_len);
+		q += gr->name_len + 1;
+		copy(q, gr->names, gr->names_len);
+	} else {
+		for (size_t k = 0; k < gr->nmem; k++)
+			q[k] = (uint8_t)c->users[gr->members[k]].name_len;
+		q += gr->nmem;
+		copy(q, gr->name, gr->name_len);
+		q += gr->name_len + 1;
+		for (size_t k = 0; k < gr->nmem; k++) {
+			const struct um_snap_user_in *u = &c->users[gr->members[k]];
+			copy(q, u->name, u->name_len);
+			q += u->name_len + 1;
+		}
+	}
+	um_wr32(rp, um_snap_crc(UM_SNAP_SEED_GROUP, rp + 4, size - 4));
 }
 
 int um_snap_build(const struct um_snap_content *c, uint8_t **ret, size_t *ret_len)
@@ -263,7 +308,7 @@ int um_snap_build(const struct um_snap_content *c, uint8_t **ret, size_t *ret_le
 	_cleanup_free_ struct pool *pool = calloc(1, sizeof(*pool));
 	_cleanup_free_ struct uplan *up = calloc(c->n_users ? c->n_users : 1, sizeof(*up));
 	_cleanup_free_ uint16_t *order = calloc(POOL_MAX_STRINGS, sizeof(*order));
-	uint64_t names_len = 0, users_len = 0, groups_len = 0, pool_len, total;
+	uint64_t users_len = 0, groups_len = 0, pool_len, total;
 	uint32_t uslots, gslots;
 	uint8_t *b;
 	int r;
@@ -279,33 +324,30 @@ int um_snap_build(const struct um_snap_content *c, uint8_t **ret, size_t *ret_le
 	/* Sizes. */
 	for (size_t i = 0; i < c->n_users; i++) {
 		const struct um_snap_user_in *u = &c->users[i];
-		size_t rec = UM_SNAP_U_GIDS + 4 * (size_t)u->ngids + u->gecos_len + 1;
+		size_t rec =
+			UM_SNAP_U_GIDS + 4 * (size_t)u->ngids + u->name_len + 1 + u->gecos_len + 1;
 
 		if (!up[i].derived)
 			rec += up[i].home_len + 1;
 		if (pool_index(pool, u->shell, u->shell_len) == UM_SNAP_INLINE)
 			rec += 2 + u->shell_len + 1;
 		up[i].size = (uint32_t)pad4(rec);
-		up[i].name = (uint32_t)names_len; /* relative, for now */
-		names_len += UM_SNAP_NAME_ENTRY(u->name_len);
 		users_len += up[i].size;
 	}
 	for (size_t g = 0; g < c->n_groups; g++)
-		groups_len += group_size(&c->groups[g]);
+		groups_len += group_size(c, &c->groups[g]);
 	pool_len = pad4(4 + 4 * pool->count + pool->bytes);
 	uint64_t touched_len =
 		c->base_generation ? 8 + 4 * ((uint64_t)c->n_touched_uids + c->n_touched_gids) : 0;
-	names_len = pad4(names_len);
 	uslots = um_snap_slots((uint32_t)c->n_users);
 	gslots = um_snap_slots((uint32_t)c->n_groups);
-	uint64_t o_pool = UM_SNAP_HEADER_SIZE, o_names = o_pool + pool_len,
-		 o_index = o_names + names_len, o_users = o_index + 4 * (uint64_t)c->n_users,
+	uint64_t o_pool = UM_SNAP_HEADER_SIZE, o_users = o_pool + pool_len,
 		 o_groups = o_users + users_len, o_ubn = o_groups + groups_len,
 		 o_ubu = o_ubn + 8 * (uint64_t)uslots, o_gbn = o_ubu + 8 * (uint64_t)uslots,
 		 o_gbg = o_gbn + 8 * (uint64_t)gslots;
 	uint64_t o_touched = o_gbg + 8 * (uint64_t)gslots;
 	total = o_touched + touched_len;
-	if (total > UM_SNAP_MAX_SIZE)
+	if (total > UM_SNAP_MAX_SIZE || groups_len > UINT32_MAX)
 		return um_fail(-EFBIG, "the snapshot would be over 4 GiB");
 	b = calloc(1, total);
 	if (!b)
@@ -323,7 +365,7 @@ int um_snap_build(const struct um_snap_content *c, uint8_t **ret, size_t *ret_le
 		at += 2 + (uint32_t)ps->n + 1;
 	}
 
-	/* Names, the name index, users, and their tables. */
+	/* Users and their tables. */
 	size_t nk = c->n_users > c->n_groups ? c->n_users : c->n_groups;
 	uint32_t *keys = calloc(nk + 1, 4), *start = calloc(nk + 1, 4), *refs = calloc(nk + 1, 4);
 	if (!keys || !start || !refs) {
@@ -332,9 +374,7 @@ int um_snap_build(const struct um_snap_content *c, uint8_t **ret, size_t *ret_le
 	}
 	uint64_t uat = o_users;
 	for (size_t i = 0; i < c->n_users; i++) {
-		up[i].name += (uint32_t)o_names;
 		up[i].rec = (uint32_t)uat;
-		um_wr32(b + o_index + 4 * i, up[i].name);
 		write_user(b, &c->users[i], &up[i], pool);
 		uat += up[i].size;
 		keys[i] = um_snap_hash(UM_SNAP_SEED_NAME, c->users[i].name, c->users[i].name_len);
@@ -352,16 +392,9 @@ int um_snap_build(const struct um_snap_content *c, uint8_t **ret, size_t *ret_le
 	uint64_t gat = o_groups;
 	for (size_t g = 0; g < c->n_groups; g++) {
 		const struct um_snap_group_in *gr = &c->groups[g];
-		uint8_t *rp = b + gat;
-		uint32_t size = group_size(gr);
+		uint32_t size = (uint32_t)group_size(c, gr);
 
-		um_wr32(rp + UM_SNAP_G_GID, gr->gid);
-		um_wr32(rp + UM_SNAP_G_NMEM, (uint32_t)gr->nmem);
-		um_wr16(rp + UM_SNAP_G_NAME_LEN, (uint16_t)gr->name_len);
-		for (size_t k = 0; k < gr->nmem; k++)
-			um_wr32(rp + UM_SNAP_G_MEMBERS + 4 * k, gr->members[k]);
-		copy(rp + UM_SNAP_G_MEMBERS + 4 * gr->nmem, gr->name, gr->name_len);
-		um_wr32(rp, um_snap_hash(UM_SNAP_SEED_GROUP, rp + 4, size - 4));
+		write_group(b + gat, size, c, gr);
 		keys[g] = um_snap_hash(UM_SNAP_SEED_NAME, gr->name, gr->name_len);
 		start[g] = um_snap_slot(keys[g], gslots);
 		refs[g] = (uint32_t)gat;
@@ -404,8 +437,6 @@ int um_snap_build(const struct um_snap_content *c, uint8_t **ret, size_t *ret_le
 	um_wr32(b + UM_SNAP_H_GROUP_SLOTS, gslots);
 	um_wr32(b + UM_SNAP_H_POOL, (uint32_t)o_pool);
 	um_wr32(b + UM_SNAP_H_POOL + 4, (uint32_t)pool_len);
-	um_wr32(b + UM_SNAP_H_NAMES, (uint32_t)o_names);
-	um_wr32(b + UM_SNAP_H_NAMES + 4, (uint32_t)names_len);
 	um_wr32(b + UM_SNAP_H_USERS, (uint32_t)o_users);
 	um_wr32(b + UM_SNAP_H_USERS + 4, (uint32_t)users_len);
 	um_wr32(b + UM_SNAP_H_GROUPS, (uint32_t)o_groups);
@@ -414,9 +445,8 @@ int um_snap_build(const struct um_snap_content *c, uint8_t **ret, size_t *ret_le
 	um_wr32(b + UM_SNAP_H_USER_BY_UID, (uint32_t)o_ubu);
 	um_wr32(b + UM_SNAP_H_GROUP_BY_NAME, (uint32_t)o_gbn);
 	um_wr32(b + UM_SNAP_H_GROUP_BY_GID, (uint32_t)o_gbg);
-	um_wr32(b + UM_SNAP_H_POOL_CHECK, um_snap_hash(UM_SNAP_SEED_POOL, b + o_pool, pool_len));
-	um_wr32(b + UM_SNAP_H_NAME_INDEX, (uint32_t)o_index);
-	um_wr32(b + UM_SNAP_H_CHECK, um_snap_hash(UM_SNAP_SEED_HEADER, b, UM_SNAP_H_CHECK));
+	um_wr32(b + UM_SNAP_H_POOL_CHECK, um_snap_crc(UM_SNAP_SEED_POOL, b + o_pool, pool_len));
+	um_wr32(b + UM_SNAP_H_CHECK, um_snap_crc(UM_SNAP_SEED_HEADER, b, UM_SNAP_H_CHECK));
 	*ret = b;
 	*ret_len = total;
 	return 0;

@@ -23,15 +23,20 @@ struct um_snap_user_in {
 	size_t name_len, gecos_len, home_len, home_tail_len, shell_len;
 };
 
-/* One group; members are ordinals (indexes into the content's users),
- * ascending; in an overlay, UM_SNAP_OWN | an index into its users, or an
- * ordinal of the base. */
+/* One group. Its members are given either as ordinals (indexes into the
+ * content's users, ascending: their names are taken from there), or, when
+ * names is set, laid out already: nmem lengths and the names each with
+ * its NUL (names_len bytes), in uid order (an overlay's, or a group taken
+ * from the published snapshot as it is). */
 struct um_snap_group_in {
 	uint32_t gid;
 	const char *name;
 	size_t name_len;
 	const uint32_t *members;
 	size_t nmem;
+	const uint8_t *lens;
+	const char *names;
+	size_t names_len;
 };
 
 /* What a snapshot holds: users in ascending uid order, groups in ascending
@@ -43,12 +48,10 @@ struct um_snap_content {
 	size_t n_groups;
 	uint64_t generation;
 	uint64_t published_at;
-	/* An overlay (base_generation != 0): over the base of that generation,
-	 * header checksum base_check and base_users users; touched ids
-	 * ascending. */
+	/* An overlay (base_generation != 0): over the base of that generation
+	 * and header checksum base_check; touched ids ascending. */
 	uint64_t base_generation;
 	uint32_t base_check;
-	uint32_t base_users;
 	const uint32_t *touched_uids, *touched_gids;
 	size_t n_touched_uids, n_touched_gids;
 };

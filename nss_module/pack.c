@@ -49,9 +49,9 @@ int pack_group(const struct um_dir_group *g, struct group *gr, char *buf, size_t
 	if (!buf)
 		return -ERANGE;
 	pad = (align - (uintptr_t)buf % align) % align;
-	/* nmem < 2^30 (the format's limit): no overflow. The names follow,
-	 * each checked against what is left. */
-	need = pad + (n + 1) * sizeof(char *) + g->name_len + 1 + sizeof(NSS_NO_PASSWORD);
+	/* nmem and members_len < 2^32 (the format's limits): no overflow. */
+	need = pad + (n + 1) * sizeof(char *) + g->name_len + 1 + sizeof(NSS_NO_PASSWORD) +
+	       g->members_len;
 	if (len < need)
 		return -ERANGE;
 
@@ -59,7 +59,7 @@ int pack_group(const struct um_dir_group *g, struct group *gr, char *buf, size_t
 	char *p = (char *)(mem + n + 1);
 	char *name = put(&p, g->name, g->name_len);
 	char *passwd = put(&p, NSS_NO_PASSWORD, sizeof(NSS_NO_PASSWORD) - 1);
-	if ((r = um_directory_group_members(g, p, len - need, mem)) < 0)
+	if ((r = um_directory_group_members(g, p, g->members_len, mem)) < 0)
 		return r;
 
 	gr->gr_name = name;

@@ -62,15 +62,17 @@ static inline uint32_t um_dir_user_gid(const struct um_dir_user *u, uint32_t i)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* One group row; nmem is the count of its members. The caller has their
- * names copied straight into its buffer with um_directory_group_members()
- * (a 50,000 member list is 500 KB: never copied twice). */
+/* One group row; nmem is the count of its members, members_len the bytes
+ * their names take. The caller sizes its buffer and has them copied
+ * straight into it with um_directory_group_members() (a 50,000 member
+ * list is 500 KB: never copied twice, never into a buffer too small). */
 struct um_dir_group {
 	uint32_t gid;
 	uint32_t nmem;
 	const char *name;
 	size_t name_len;
-	const void *snap_; /* private: where the record is */
+	size_t members_len; /* bytes of the members' names, a NUL each */
+	const void *snap_;  /* private: where the record is */
 	uint32_t rec_;
 };
 
@@ -105,11 +107,12 @@ int um_directory_group_by_name(struct um_directory *d, const char *name, struct 
 int um_directory_group_by_gid(struct um_directory *d, uint32_t gid, struct um_dir_group *ret);
 
 /*
- * Copies g's members' names, each with a NUL, into dest[0..len) and
- * points mem[0..nmem) at them, mem[nmem] = NULL. g must come from a
- * lookup on a connection still held, or from an iterator not yet freed.
- * Checks each name's checksum as it copies. Returns 0, -ERANGE (dest too
- * small), or -EBADMSG (damaged). On failure dest and mem hold garbage.
+ * Copies g's members' names, each with a NUL, into dest[0..len) (one
+ * copy of g->members_len bytes) and points mem[0..nmem) at them,
+ * mem[nmem] = NULL. g must come from a lookup on a connection still held,
+ * or from an iterator not yet freed (its record's checksum was checked
+ * then). Returns 0, -ERANGE (dest too small), or -EBADMSG (damaged). On
+ * failure dest and mem hold garbage.
  */
 int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t len, char **mem);
 
