@@ -91,6 +91,7 @@
 static uint32_t crc_table[256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 static bool crc_hw;
+static bool crc_ready; /* read with acquire: set once crc_init() is done */
 
 static void crc_init(void)
 {
@@ -104,6 +105,7 @@ static void crc_init(void)
 	__builtin_cpu_init();
 	crc_hw = __builtin_cpu_supports("sse4.2");
 #endif
+	__atomic_store_n(&crc_ready, true, __ATOMIC_RELEASE);
 }
 
 static uint32_t crc_sw(uint32_t c, const uint8_t *p, size_t n)
@@ -133,7 +135,8 @@ uint32_t um_snap_crc(uint32_t seed, const void *data, size_t n)
 {
 	uint32_t c = ~seed;
 
-	pthread_once(&crc_once, crc_init);
+	if (!__atomic_load_n(&crc_ready, __ATOMIC_ACQUIRE))
+		pthread_once(&crc_once, crc_init);
 #if defined(__x86_64__)
 	if (crc_hw)
 		return ~crc_x86(c, data, n);

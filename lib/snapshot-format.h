@@ -210,10 +210,11 @@ static inline uint32_t um_snap_mix(uint32_t k)
 	return k;
 }
 
-/* Slots of a table of n keys: load at most 4/5. */
+/* Slots of a table of n keys: load at most 2/3 (at 4/5 a miss probed 13
+ * slots on average and cost twice a hit). */
 static inline uint32_t um_snap_slots(uint32_t n)
 {
-	uint64_t s = (uint64_t)n + n / 4 + 1;
+	uint64_t s = (uint64_t)n + n / 2 + 1;
 
 	return s < 8 ? 8 : (uint32_t)s;
 }
