@@ -5,6 +5,7 @@
 #   make check       install test dependencies, then run every test layer
 #   make install     DESTDIR=... PREFIX=/usr
 #   make SAN=1 ...   the same with AddressSanitizer + UBSan, in build/san/
+#   make fuzz        the snapshot reader under libFuzzer (clang), FUZZ_TIME=600 s
 #
 # CFLAGS, CPPFLAGS and LDFLAGS given on the command line or in the
 # environment are appended to ours, never replace them.
@@ -103,10 +104,13 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIBUMGMT) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBUMGMT) $(ALL_LDFLAGS) $(CORE_LIBS) -lcmocka
 
-$(B)/tests/nss/%: tests/nss/%.c tests/nss/nsstest.c $(wildcard tests/nss/*.h)
+# The NSS tests lay their snapshots out with the core's own um_snap_build()
+# (lib/snapshot-write.c), which needs neither SQLite nor libsodium: only
+# the objects it pulls in are taken from the archive.
+$(B)/tests/nss/%: tests/nss/%.c tests/nss/nsstest.c $(wildcard tests/nss/*.h) $(LIBUMGMT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/nss -o $@ $< tests/nss/nsstest.c $(ALL_LDFLAGS) \
-		-lsqlite3 -ldl -lpthread -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/nss -o $@ $< tests/nss/nsstest.c $(LIBUMGMT) $(ALL_LDFLAGS) \
+		-ldl -lpthread -lcmocka
 
 # The PAM tests build their stores through the core API; the module under
 # test is the real $(PAM_SO), loaded by libpam from the service files.
@@ -137,6 +141,7 @@ check: deps
 	$(MAKE) format-check
 	$(MAKE) tests
 	$(MAKE) SAN=1 tests
+	$(MAKE) fuzz-build
 	BUILD=$(BUILD) tests/run.sh all
 
 deps:
@@ -144,6 +149,39 @@ deps:
 
 check-unit check-nss check-pam check-cli check-abi check-e2e: tests
 	BUILD=$(BUILD) tests/run.sh $(@:check-%=%)
+
+# ---------------------------------------------------------------- fuzzing
+# The snapshot reader under libFuzzer (tests/fuzz/): mutated snapshots,
+# from a seed corpus that make-seeds lays out with um_snap_build(). Built
+# by clang from the reader's sources (libFuzzer needs them instrumented:
+# $(LIBUMGMT) is gcc's), with ASan and UBSan. The fuzz layer of make check
+# is a bounded run (tests/fuzz/run.sh, 45 s); make fuzz a long one on a
+# corpus kept in $(B)/fuzz/corpus.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 600
+FUZZ_CFLAGS := $(WARN) -D_GNU_SOURCE -Iinclude -Ilib -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_READER := lib/directory.c lib/util.c
+FUZZ_DEPS := $(FUZZ_READER) $(wildcard include/umgmt/*.h lib/*.h)
+
+.PHONY: fuzz fuzz-build check-fuzz
+
+$(B)/fuzz/fuzz-snapshot: tests/fuzz/fuzz-snapshot.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_READER) -lpthread
+
+$(B)/fuzz/make-seeds: tests/fuzz/make-seeds.c lib/snapshot-write.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< lib/snapshot-write.c $(FUZZ_READER) -lpthread
+
+fuzz-build: $(B)/fuzz/fuzz-snapshot $(B)/fuzz/make-seeds
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	FUZZ_CORPUS=$(B)/fuzz/corpus tests/fuzz/run.sh $(B) $(FUZZ_TIME)
+
+check-fuzz: fuzz-build
+	BUILD=$(BUILD) tests/run.sh fuzz
 
 # The layout of every C file is .clang-format's (Debian 12: clang-format 14).
 FORMAT_SRC = $(sort $(shell find lib include umctl pam_module nss_module tests bench \
@@ -189,6 +227,12 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/umgmt/umgmt.conf || \
 		install -m 0644 etc/umgmt.conf $(DESTDIR)$(SYSCONFDIR)/umgmt/umgmt.conf
 	for m in docs/man/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+	@# New modules may read another snapshot format than the one the old
+	@# umctl published: republish (umctl status does) when installing onto
+	@# this machine and a store exists.
+	@if [ -z "$(DESTDIR)" ] && [ -e /var/lib/umgmt/umgmt.db ]; then \
+		$(SBINDIR)/umctl status >/dev/null && echo "install: the snapshot is current"; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/umctl $(DESTDIR)$(PAMDIR)/pam_umgmt.so \
