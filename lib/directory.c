@@ -386,11 +386,11 @@ int um_snap_group_at(const struct um_snap *s, uint32_t off, struct um_dir_group 
 }
 
 /*
- * The record was checked whole when it was looked up: its lengths and
- * names are the writer's. They are still checked against each other
- * (sum of lengths = members_len, a NUL after each name), since a
- * checksum is not a proof and the bytes must never send a pointer out of
- * the caller's buffer.
+ * The record was checked whole (its CRC) when it was looked up: its
+ * lengths and names are the writer's. Still, no pointer may leave the
+ * caller's buffer whatever the bytes: the lengths must add up to
+ * members_len and the last byte must be a NUL, so that every name ends
+ * inside dest.
  */
 int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t len, char **mem)
 {
@@ -403,14 +403,11 @@ int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t 
 		return -ERANGE;
 	memcpy(dest, names, g->members_len);
 	for (uint32_t i = 0; i < g->nmem; i++) {
-		size_t n = lens[i];
-		if (n + 1 > g->members_len - at || dest[at + n] != '\0')
-			return bad("a group's member list");
 		mem[i] = dest + at;
-		at += n + 1;
+		at += lens[i] + 1u;
 	}
 	mem[g->nmem] = NULL;
-	if (at != g->members_len)
+	if (at != g->members_len || (at && dest[at - 1] != '\0'))
 		return bad("a group's member list");
 	return 0;
 }
