@@ -3,15 +3,17 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "directory-schema.h"
 #include "nsstest.h"
-#include "umgmt/store.h"
+#include "snapshot-format.h"
+#include "snapshot-write.h"
+#include "umgmt/common.h"
 
 #define DIE(...)                                                                                   \
 	do {                                                                                       \
@@ -22,164 +24,382 @@
 
 const char *const std_user_names[] = { "alice", "bob", "carol", "dave", "zed", NULL };
 const uint32_t std_user_uids[] = { 2000, 2001, 2002, 2003, 65533 };
-const char *const std_group_names[] = { "users", "alice", "staff", "big", "empty", NULL };
-const uint32_t std_group_gids[] = { 100, 2000, 3000, 3001, 3002 };
+const char *const std_group_names[] = { "users", "alice", "staff", "big", "proj", "empty", NULL };
+const uint32_t std_group_gids[] = { 100, 2000, 3000, 3001, 3002, 3003 };
 
-void snap_sql(sqlite3 *db, const char *sql)
+void std_user(size_t n, char *name, uint32_t *uid)
 {
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		DIE("%s: %s", sql, err);
+	if (n < N_NAMED_USERS) {
+		snprintf(name, 16, "%s", std_user_names[n]);
+		*uid = std_user_uids[n];
+	} else {
+		snprintf(name, 16, "m%05u", (unsigned)(n - N_NAMED_USERS + 1));
+		*uid = M_UID_BASE + (uint32_t)(n - N_NAMED_USERS + 1);
+	}
 }
 
-sqlite3 *snap_begin(const char *tmp_path)
+void std_group(size_t n, char *name, uint32_t *gid)
 {
-	return snap_begin_schema(tmp_path, UM_DIRECTORY_SCHEMA_SQL, UM_DIRECTORY_FORMAT);
+	if (n < N_NAMED_GROUPS) {
+		snprintf(name, 16, "%s", std_group_names[n]);
+		*gid = std_group_gids[n];
+	} else {
+		*gid = CAROL_GID_BASE + (uint32_t)(n - N_NAMED_GROUPS);
+		snprintf(name, 16, "g%u", *gid);
+	}
 }
 
-sqlite3 *snap_begin_schema(const char *tmp_path, const char *schema, int format)
-{
-	sqlite3 *db;
-	char sql[128];
+/* ---------------------------------------------------- snapshots in memory */
 
-	unlink(tmp_path);
-	if (sqlite3_open(tmp_path, &db) != SQLITE_OK)
-		DIE("cannot create %s", tmp_path);
-	snap_sql(db, "PRAGMA journal_mode = DELETE");
-	snap_sql(db, schema);
-	snap_sql(db, "BEGIN");
-	snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES('format', %d), ('generation', 1)",
-		 format);
-	snap_sql(db, sql);
-	return db;
+struct snap_u {
+	uint32_t uid, gid;
+	char *name, *gecos, *dir, *shell;
+};
+
+struct snap_g {
+	uint32_t gid;
+	char *name, *members;
+};
+
+struct snap {
+	struct snap_u *users;
+	size_t n_users, cap_users;
+	struct snap_g *groups;
+	size_t n_groups, cap_groups;
+};
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		DIE("out of memory");
+	return p;
 }
 
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
+static char *xstrdup(const char *s)
 {
-	sqlite3_stmt *st;
+	char *p = strdup(s);
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		DIE("%s: %s", sql, sqlite3_errmsg(db));
-	return st;
+	if (!p)
+		DIE("out of memory");
+	return p;
 }
 
-static void done(sqlite3 *db, sqlite3_stmt *st)
+static void grow(void **v, size_t *cap, size_t n, size_t size)
 {
-	if (sqlite3_step(st) != SQLITE_DONE)
-		DIE("insert: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	if (n < *cap)
+		return;
+	*cap = *cap ? 2 * *cap : 64;
+	*v = realloc(*v, *cap * size);
+	if (!*v)
+		DIE("out of memory");
 }
 
-void snap_user(sqlite3 *db, uint32_t uid, uint32_t gid, const char *name, const char *gecos,
+struct snap *snap_new(void)
+{
+	return xcalloc(1, sizeof(struct snap));
+}
+
+void snap_free(struct snap *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_users; i++) {
+		free(s->users[i].name);
+		free(s->users[i].gecos);
+		free(s->users[i].dir);
+		free(s->users[i].shell);
+	}
+	for (size_t i = 0; i < s->n_groups; i++) {
+		free(s->groups[i].name);
+		free(s->groups[i].members);
+	}
+	free(s->users);
+	free(s->groups);
+	free(s);
+}
+
+void snap_user(struct snap *s, uint32_t uid, uint32_t gid, const char *name, const char *gecos,
 	       const char *dir, const char *shell)
 {
-	sqlite3_stmt *st = prep(
-		db,
-		"INSERT INTO passwd(uid, gid, name, gecos, dir, shell) VALUES(?, ?, ?, ?, ?, ?)");
-
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_int64(st, 2, gid);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, gecos, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, dir, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, shell, -1, SQLITE_STATIC);
-	done(db, st);
+	grow((void **)&s->users, &s->cap_users, s->n_users, sizeof(*s->users));
+	s->users[s->n_users++] = (struct snap_u){
+		.uid = uid,
+		.gid = gid,
+		.name = xstrdup(name),
+		.gecos = xstrdup(gecos),
+		.dir = xstrdup(dir),
+		.shell = xstrdup(shell),
+	};
 }
 
-void snap_group(sqlite3 *db, uint32_t gid, const char *name, const char *members, long nmem)
+void snap_group(struct snap *s, uint32_t gid, const char *name, const char *members)
 {
-	sqlite3_stmt *st = prep(db, "INSERT INTO grp(gid, name, nmem, members) VALUES(?, ?, ?, ?)");
-
-	sqlite3_bind_int64(st, 1, gid);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, nmem);
-	sqlite3_bind_text(st, 4, members, -1, SQLITE_STATIC);
-	done(db, st);
+	grow((void **)&s->groups, &s->cap_groups, s->n_groups, sizeof(*s->groups));
+	s->groups[s->n_groups++] = (struct snap_g){
+		.gid = gid,
+		.name = xstrdup(name),
+		.members = xstrdup(members),
+	};
 }
 
-void snap_usergroups(sqlite3 *db, const char *name, const uint32_t *gids, size_t n)
+static int cmp_user(const void *a, const void *b)
 {
-	sqlite3_stmt *st = prep(db, "INSERT INTO usergroups(name, gids) VALUES(?, ?)");
+	const struct snap_u *x = *(const struct snap_u *const *)a,
+			    *y = *(const struct snap_u *const *)b;
 
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	/* host byte order, as the format says */
-	sqlite3_bind_blob(st, 2, n ? (const void *)gids : "", (int)(n * sizeof(uint32_t)),
-			  SQLITE_TRANSIENT);
-	done(db, st);
+	return (x->uid > y->uid) - (x->uid < y->uid);
 }
 
-void snap_end(sqlite3 *db, const char *tmp_path, const char *path)
+static int cmp_group(const void *a, const void *b)
 {
-	snap_sql(db, "COMMIT");
-	if (sqlite3_close(db) != SQLITE_OK)
-		DIE("close %s", tmp_path);
-	if (chmod(tmp_path, 0644) < 0)
-		DIE("chmod %s: %s", tmp_path, strerror(errno));
-	if (path && rename(tmp_path, path) < 0)
-		DIE("rename %s: %s", tmp_path, strerror(errno));
+	const struct snap_g *x = *(const struct snap_g *const *)a,
+			    *y = *(const struct snap_g *const *)b;
+
+	return (x->gid > y->gid) - (x->gid < y->gid);
 }
 
-static char *big_members(void)
+struct name_ord {
+	const char *name;
+	uint32_t ord;
+};
+
+static int cmp_name(const void *a, const void *b)
 {
-	char *s = malloc(BIG_GROUP_MEMBERS * 7 + 1), *p = s;
+	return strcmp(((const struct name_ord *)a)->name, ((const struct name_ord *)b)->name);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Splits g's member names and turns them into ordinals (ascending) in
+ * *ret; returns their count. */
+static size_t member_ordinals(const struct snap_g *g, const struct name_ord *by_name,
+			      size_t n_users, uint32_t **ret)
+{
+	size_t n = 0, cap = 0;
+	uint32_t *v = NULL;
+	char *list = xstrdup(g->members), *save = NULL;
+
+	for (char *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+		struct name_ord key = { .name = m };
+		const struct name_ord *hit =
+			bsearch(&key, by_name, n_users, sizeof(*by_name), cmp_name);
+		if (!hit)
+			DIE("group %s: member %s is no user of the snapshot", g->name, m);
+		grow((void **)&v, &cap, n, sizeof(*v));
+		v[n++] = hit->ord;
+	}
+	free(list);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u32);
+	for (size_t i = 1; i < n; i++)
+		if (v[i] == v[i - 1])
+			DIE("group %s: a member named twice", g->name);
+	*ret = v;
+	return n;
+}
+
+uint8_t *snap_image(const struct snap *s, size_t *ret_len)
+{
+	size_t nu = s->n_users, ng = s->n_groups;
+	const struct snap_u **u = xcalloc(nu, sizeof(*u));
+	const struct snap_g **g = xcalloc(ng, sizeof(*g));
+	struct name_ord *by_name = xcalloc(nu, sizeof(*by_name));
+	struct um_snap_user_in *ui = xcalloc(nu, sizeof(*ui));
+	struct um_snap_group_in *gi = xcalloc(ng, sizeof(*gi));
+	uint32_t **members = xcalloc(ng, sizeof(*members));
+	uint32_t *ngids = xcalloc(nu, sizeof(*ngids));
+	unsigned char **gids = xcalloc(nu, sizeof(*gids));
+
+	for (size_t i = 0; i < nu; i++)
+		u[i] = &s->users[i];
+	for (size_t i = 0; i < ng; i++)
+		g[i] = &s->groups[i];
+	if (nu)
+		qsort(u, nu, sizeof(*u), cmp_user);
+	if (ng)
+		qsort(g, ng, sizeof(*g), cmp_group);
+	for (size_t i = 0; i < nu; i++)
+		by_name[i] = (struct name_ord){ .name = u[i]->name, .ord = (uint32_t)i };
+	if (nu)
+		qsort(by_name, nu, sizeof(*by_name), cmp_name);
+	for (size_t i = 1; i < nu; i++)
+		if (!strcmp(by_name[i].name, by_name[i - 1].name))
+			DIE("user %s added twice", by_name[i].name);
+
+	/* Members, then each user's gids: the groups that name it, in gid
+	 * order (so ascending). */
+	for (size_t k = 0; k < ng; k++) {
+		gi[k] = (struct um_snap_group_in){
+			.gid = g[k]->gid,
+			.name = g[k]->name,
+			.name_len = strlen(g[k]->name),
+		};
+		gi[k].nmem = member_ordinals(g[k], by_name, nu, &members[k]);
+		gi[k].members = members[k];
+		for (size_t m = 0; m < gi[k].nmem; m++)
+			ngids[members[k][m]]++;
+	}
+	for (size_t i = 0; i < nu; i++) {
+		gids[i] = xcalloc(ngids[i], 4);
+		ngids[i] = 0;
+	}
+	for (size_t k = 0; k < ng; k++)
+		for (size_t m = 0; m < gi[k].nmem; m++) {
+			uint32_t o = members[k][m];
+			um_wr32(gids[o] + 4 * (size_t)ngids[o]++, gi[k].gid);
+		}
+	for (size_t i = 0; i < nu; i++)
+		ui[i] = (struct um_snap_user_in){
+			.id = (uint32_t)i + 1,
+			.uid = u[i]->uid,
+			.gid = u[i]->gid,
+			.ngids = ngids[i],
+			.gids = gids[i],
+			.name = u[i]->name,
+			.name_len = strlen(u[i]->name),
+			.gecos = u[i]->gecos,
+			.gecos_len = strlen(u[i]->gecos),
+			.home = u[i]->dir,
+			.home_len = strlen(u[i]->dir),
+			.home_tail = "",
+			.shell = u[i]->shell,
+			.shell_len = strlen(u[i]->shell),
+		};
+
+	/* Zero everything else: a plain, standalone snapshot. */
+	struct um_snap_content c = { 0 };
+	c.users = ui;
+	c.n_users = nu;
+	c.groups = gi;
+	c.n_groups = ng;
+	c.generation = 1;
+	c.published_at = 1767225600; /* fixed: the same content, the same bytes */
+	uint8_t *img = NULL;
+	int r = um_snap_build(&c, &img, ret_len);
+	if (r < 0)
+		DIE("um_snap_build: %s (%d)", um_error_text(r), r);
+
+	for (size_t i = 0; i < nu; i++)
+		free(gids[i]);
+	for (size_t k = 0; k < ng; k++)
+		free(members[k]);
+	free(gids);
+	free(ngids);
+	free(members);
+	free(gi);
+	free(ui);
+	free(by_name);
+	free(g);
+	free(u);
+	return img;
+}
+
+void snap_write_image(const char *path, const void *data, size_t len)
+{
+	char tmp[4096];
+	const char *p = data;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		DIE("create %s: %s", tmp, strerror(errno));
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			DIE("write %s: %s", tmp, strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0)
+		DIE("close %s: %s", tmp, strerror(errno));
+	if (chmod(tmp, 0644) < 0)
+		DIE("chmod %s: %s", tmp, strerror(errno));
+	if (rename(tmp, path) < 0)
+		DIE("rename %s: %s", tmp, strerror(errno));
+}
+
+void snap_write(struct snap *s, const char *path)
+{
+	size_t len;
+	uint8_t *img = snap_image(s, &len);
+
+	snap_write_image(path, img, len);
+	free(img);
+	snap_free(s);
+}
+
+/* ----------------------------------------------------- the standard one */
+
+/* "alice,m00001,...": big's members. */
+static char *big_members(unsigned m_users)
+{
+	char *s = malloc(6 + (size_t)m_users * 7 + 1), *p = s;
 
 	if (!s)
 		DIE("out of memory");
-	for (int i = 0; i < BIG_GROUP_MEMBERS; i++)
-		p += sprintf(p, "%sm%05d", i ? "," : "", i);
+	p += sprintf(p, "alice");
+	for (unsigned i = 1; i <= m_users; i++)
+		p += sprintf(p, ",m%05u", i);
 	return s;
 }
 
-static void write_standard(const char *path, int version, const char *schema, int format)
+struct snap *snap_standard(int version, unsigned m_users)
 {
-	char tmp[4096], gecos[LONG_GECOS_LEN + 1];
-	uint32_t carol_gids[200];
-	const uint32_t alice_gids[] = { 3000, 3001, 3002 };
-	const uint32_t bob_gids[] = { 100, 3000 };
+	struct snap *s = snap_new();
+	char gecos[LONG_GECOS_LEN + 1], name[16], dir[32];
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	sqlite3 *db = snap_begin_schema(tmp, schema, format);
+	if (m_users > 99999)
+		DIE("at most 99999 m-users");
 	memset(gecos, 'c', LONG_GECOS_LEN);
 	gecos[LONG_GECOS_LEN] = '\0';
-	snap_user(db, 2000, 2000, "alice", version == 1 ? "Alice Liddell" : "Alice v2",
+	snap_user(s, 2000, 2000, "alice", version == 1 ? "Alice Liddell" : "Alice v2",
 		  "/home/alice", "/bin/bash");
-	snap_user(db, 2001, 100, "bob", "Bob,,,", "/home/bob", "/bin/sh");
-	snap_user(db, 2002, 100, "carol", gecos, "/home/carol", "/bin/bash");
-	snap_user(db, 2003, 100, "dave", "", "/home/dave", "/usr/sbin/nologin");
-	snap_user(db, 65533, 100, "zed", "Zed", "/home/zed", "/bin/bash");
+	snap_user(s, 2001, 100, "bob", "Bob,,,", "/home/bob", "/bin/sh");
+	snap_user(s, 2002, 100, "carol", gecos, "/home/carol", "/bin/bash");
+	snap_user(s, 2003, 100, "dave", "", "/home/dave", "/usr/sbin/nologin");
+	snap_user(s, 65533, 100, "zed", "Zed", "/home/zed", "/bin/bash");
 	if (version == 2)
-		snap_user(db, 2004, 100, "frank", "Frank", "/home/frank", "/bin/bash");
+		snap_user(s, 2004, 100, "frank", "Frank", "/home/frank", "/bin/bash");
+	for (unsigned i = 1; i <= m_users; i++) {
+		snprintf(name, sizeof(name), "m%05u", i);
+		snprintf(dir, sizeof(dir), "/home/%s", name);
+		snap_user(s, M_UID_BASE + i, 100, name, "", dir, "/bin/sh");
+	}
 
-	char *big = big_members();
-	snap_group(db, 100, "users", "", 0);
-	snap_group(db, 2000, "alice", "", 0);
-	snap_group(db, 3000, "staff", "alice,bob", 2);
-	snap_group(db, 3001, "big", big, BIG_GROUP_MEMBERS);
-	snap_group(db, 3002, "empty", "", 0);
+	char *big = big_members(m_users);
+	snap_group(s, 100, "users", "bob");
+	snap_group(s, 2000, "alice", "");
+	snap_group(s, 3000, "staff", "alice,bob");
+	snap_group(s, 3001, "big", big);
+	snap_group(s, 3002, "proj", "alice");
+	snap_group(s, 3003, "empty", "");
 	free(big);
-
-	for (size_t i = 0; i < 200; i++)
-		carol_gids[i] = 4000 + (uint32_t)i;
-	snap_usergroups(db, "alice", alice_gids, 3);
-	snap_usergroups(db, "bob", bob_gids, 2);
-	snap_usergroups(db, "carol", carol_gids, 200);
-	snap_end(db, tmp, path);
+	for (unsigned i = 0; i < CAROL_GROUPS; i++) {
+		snprintf(name, sizeof(name), "g%u", CAROL_GID_BASE + i);
+		snap_group(s, CAROL_GID_BASE + i, name, "carol");
+	}
+	return s;
 }
 
 void snap_write_standard(const char *path)
 {
-	write_standard(path, 1, UM_DIRECTORY_SCHEMA_SQL, UM_DIRECTORY_FORMAT);
+	snap_write(snap_standard(1, M_USERS), path);
 }
 
 void snap_write_standard_v2(const char *path)
 {
-	write_standard(path, 2, UM_DIRECTORY_SCHEMA_SQL, UM_DIRECTORY_FORMAT);
-}
-
-void snap_write_standard_schema(const char *path, const char *schema, int format)
-{
-	write_standard(path, 1, schema, format);
+	snap_write(snap_standard(2, M_USERS), path);
 }
 
 const char *nss_module_path(void)

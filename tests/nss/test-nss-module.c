@@ -189,13 +189,15 @@ static void test_getgr_hit(void **state __attribute__((unused)))
 	assert_string_equal(gr.gr_mem[1], "bob");
 	assert_true((uintptr_t)gr.gr_mem % _Alignof(char *) == 0);
 
-	assert_int_equal(M.getgrgid_r(3002, &gr, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(M.getgrgid_r(3003, &gr, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
 	assert_string_equal(gr.gr_name, "empty");
 	assert_non_null(gr.gr_mem);
 	assert_null(gr.gr_mem[0]);
 
 	assert_int_equal(M.getgrgid_r(100, &gr, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
 	assert_string_equal(gr.gr_name, "users");
+	assert_int_equal(count_mem(gr.gr_mem), 1);
+	assert_string_equal(gr.gr_mem[0], "bob");
 }
 
 /* The pointer array must be aligned whatever the buffer's alignment. */
@@ -224,9 +226,25 @@ static void test_big_group(void **state __attribute__((unused)))
 	assert_int_equal(grnam("big", &gr, &buf, &err), NSS_STATUS_SUCCESS);
 	assert_int_equal(gr.gr_gid, 3001);
 	assert_int_equal(count_mem(gr.gr_mem), BIG_GROUP_MEMBERS);
-	assert_string_equal(gr.gr_mem[0], "m00000");
+	/* in uid order: alice (2000), then m00001 (100001)... */
+	assert_string_equal(gr.gr_mem[0], "alice");
+	assert_string_equal(gr.gr_mem[1], "m00001");
 	assert_string_equal(gr.gr_mem[12345], "m12345");
 	assert_string_equal(gr.gr_mem[BIG_GROUP_MEMBERS - 1], "m49999");
+
+	/* every member is a user of its own, with big among its groups */
+	struct passwd pw;
+	long start = 1, size = 1;
+	gid_t *groups = malloc(sizeof(gid_t));
+	groups[0] = 100;
+	assert_int_equal(M.getpwnam_r("m49999", &pw, buf, 1024, &err), NSS_STATUS_SUCCESS);
+	assert_int_equal(pw.pw_uid, M_UID_BASE + 49999);
+	assert_string_equal(pw.pw_dir, "/home/m49999");
+	assert_int_equal(M.initgroups_dyn("m12345", 100, &start, &size, &groups, 0, &err),
+			 NSS_STATUS_SUCCESS);
+	assert_int_equal(start, 2);
+	assert_int_equal(groups[1], 3001);
+	free(groups);
 	free(buf);
 }
 
@@ -284,7 +302,8 @@ static void test_erange_group(void **state __attribute__((unused)))
 static void test_enum_passwd(void **state __attribute__((unused)))
 {
 	struct passwd pw;
-	char *buf = malloc(8192);
+	char *buf = malloc(8192), name[16];
+	uint32_t uid;
 	int err;
 	size_t n = 0;
 
@@ -300,12 +319,13 @@ static void test_enum_passwd(void **state __attribute__((unused)))
 		assert_int_equal(err, ERANGE);
 		err = 0;
 		assert_int_equal(M.getpwent_r(&pw, buf, 8192, &err), NSS_STATUS_SUCCESS);
-		assert_non_null(std_user_names[n]);
-		assert_string_equal(pw.pw_name, std_user_names[n]);
-		assert_int_equal(pw.pw_uid, std_user_uids[n]);
+		assert_true(n < STD_USERS);
+		std_user(n, name, &uid);
+		assert_string_equal(pw.pw_name, name);
+		assert_int_equal(pw.pw_uid, uid);
 		n++;
 	}
-	assert_null(std_user_names[n]);
+	assert_int_equal(n, STD_USERS);
 	/* after the end: NOTFOUND, again */
 	err = 0;
 	assert_int_equal(M.getpwent_r(&pw, buf, 8192, &err), NSS_STATUS_NOTFOUND);
@@ -328,7 +348,8 @@ static void test_enum_group(void **state __attribute__((unused)))
 {
 	struct group gr;
 	size_t len = 16, n = 0, retries = 0;
-	char *buf = malloc(len);
+	char *buf = malloc(len), name[16];
+	uint32_t gid;
 	int err;
 
 	assert_non_null(buf);
@@ -345,16 +366,23 @@ static void test_enum_group(void **state __attribute__((unused)))
 		if (s == NSS_STATUS_NOTFOUND)
 			break;
 		assert_int_equal(s, NSS_STATUS_SUCCESS);
-		assert_non_null(std_group_names[n]);
-		assert_string_equal(gr.gr_name, std_group_names[n]);
-		assert_int_equal(gr.gr_gid, std_group_gids[n]);
+		assert_true(n < STD_GROUPS);
+		std_group(n, name, &gid);
+		assert_string_equal(gr.gr_name, name);
+		assert_int_equal(gr.gr_gid, gid);
 		if (gr.gr_gid == 3001)
 			assert_int_equal(count_mem(gr.gr_mem), BIG_GROUP_MEMBERS);
 		if (gr.gr_gid == 3000)
 			assert_int_equal(count_mem(gr.gr_mem), 2);
+		if (gr.gr_gid == 3003)
+			assert_int_equal(count_mem(gr.gr_mem), 0);
+		if (gr.gr_gid >= CAROL_GID_BASE) {
+			assert_int_equal(count_mem(gr.gr_mem), 1);
+			assert_string_equal(gr.gr_mem[0], "carol");
+		}
 		n++;
 	}
-	assert_null(std_group_names[n]);
+	assert_int_equal(n, STD_GROUPS);
 	assert_true(retries > 0);
 	assert_int_equal(M.getgrent_r(&gr, buf, len, &err), NSS_STATUS_NOTFOUND);
 	assert_int_equal(M.endgrent(), NSS_STATUS_SUCCESS);
@@ -538,7 +566,7 @@ static void *hammer_thread(void *arg)
 
 	for (int i = 0; i < 3000; i++) {
 		unsigned k = (unsigned)rand_r(&h->seed);
-		size_t u = k % 5, g = (k / 5) % 5;
+		size_t u = k % N_NAMED_USERS, g = (k / N_NAMED_USERS) % N_NAMED_GROUPS;
 		bool ok;
 		switch (k % 4) {
 		case 0:
@@ -766,7 +794,7 @@ static void test_snapshot_replaced(void **state __attribute__((unused)))
 	size_t n = 0;
 	while (M.getpwent_r(&pw, buf, 1 << 20, &err) == NSS_STATUS_SUCCESS)
 		n++;
-	if (n != 5) /* the old snapshot: no frank */
+	if (n != STD_USERS) /* the old snapshot: no frank */
 		r |= 16;
 	/* the old snapshot is pinned by the enumeration, the new by the pool */
 	if (count_mappings(path) != 2)
