@@ -13,6 +13,9 @@ PACKAGES=(
 	libsqlite3-dev libsodium-dev libiniparser-dev libpam0g-dev libcrypt-dev libpwquality-dev
 	# the layout (make format-check)
 	clang-format
+	# the fuzz layer and make fuzz: clang and libFuzzer (libclang-rt-14-dev, only
+	# a recommendation of clang's on Debian 12; recommends are not installed)
+	clang libclang-rt-14-dev
 	# unit, NSS and PAM layers
 	libcmocka-dev libnss-wrapper libpam-wrapper libpamtest0-dev valgrind
 	# end to end and demo

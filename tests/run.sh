@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs umgmt's test layers and prints one verdict per suite.
 #
-#   tests/run.sh LAYER      LAYER = all | unit | nss | pam | cli | abi | e2e | san | private
+#   tests/run.sh LAYER      LAYER = all | unit | nss | pam | cli | abi | fuzz | e2e | san | private
 #   BUILD=dir tests/run.sh  build directory (default: build; sanitizer build in $BUILD/san)
 #
 # "private" runs the layers in which processes other than root read the
@@ -31,7 +31,7 @@ failed=0
 failures=()
 
 usage() {
-	echo "usage: tests/run.sh all|unit|nss|pam|cli|abi|e2e|san|private   (env BUILD=dir)" >&2
+	echo "usage: tests/run.sh all|unit|nss|pam|cli|abi|fuzz|e2e|san|private   (env BUILD=dir)" >&2
 	exit 64
 }
 
@@ -189,12 +189,13 @@ all)
 	layer_script pam "$BUILD"
 	layer_script cli "$BUILD"
 	layer_script abi "$BUILD"
+	layer_script fuzz "$BUILD"
 	layer_san
 	layer_script e2e "$BUILD"
 	layer_private
 	;;
 unit) layer_unit "$BUILD" unit ;;
-nss | pam | cli | abi | e2e) layer_script "$LAYER" "$BUILD" ;;
+nss | pam | cli | abi | fuzz | e2e) layer_script "$LAYER" "$BUILD" ;;
 san) layer_san ;;
 private) layer_private ;;
 -h | --help) usage ;;
