@@ -39,7 +39,7 @@
  * - New snapshots. Publishing renames a new inode into place. At most once
  *   a second per process (CLOCK_MONOTONIC_COARSE, read through the vDSO,
  *   so the check costs no system call in between) one thread stat()s the
- *   path and compares st_dev/st_ino/st_size/st_mtim with the mapping's; if
+ *   path and compares st_dev/st_ino/st_size/st_mtim/st_ctim with the mapping's; if
  *   they differ it maps the new file, which becomes current. A long-lived
  *   process may thus answer from a snapshot up to one second old. That
  *   never lets anyone in: PAM decides from the truth, not from NSS. A
@@ -611,8 +611,8 @@ struct mapping {
 	size_t size, base_size;
 	dev_t dev;
 	ino_t ino;
-	struct timespec mtim;
-	unsigned refs; /* under pool.lock */
+	struct timespec mtim, ctim; /* ctim: a chmod or chown is seen too */
+	unsigned refs;		    /* under pool.lock */
 };
 
 /* One cache line each: two threads on neighbouring slots must not bounce
@@ -749,7 +749,8 @@ static void mapping_unref(struct mapping *m)
 static bool same_file(const struct mapping *m, const struct stat *st)
 {
 	return m->dev == st->st_dev && m->ino == st->st_ino && (off_t)m->size == st->st_size &&
-	       m->mtim.tv_sec == st->st_mtim.tv_sec && m->mtim.tv_nsec == st->st_mtim.tv_nsec;
+	       m->mtim.tv_sec == st->st_mtim.tv_sec && m->mtim.tv_nsec == st->st_mtim.tv_nsec &&
+	       m->ctim.tv_sec == st->st_ctim.tv_sec && m->ctim.tv_nsec == st->st_ctim.tv_nsec;
 }
 
 static int errno_to_um(int e)
@@ -842,6 +843,7 @@ static int mapping_new(const char *path, bool from_env, struct mapping **ret)
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
 	m->mtim = st.st_mtim;
+	m->ctim = st.st_ctim;
 	m->refs = 1;
 	r = um_snap_open(m->addr, m->size, &m->snap);
 	if (r >= 0 && m->snap.base_generation)

@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include "nsstest.h"
 
 static struct nss_mod M;
@@ -759,6 +761,35 @@ static void test_host_closes_fds(void **state __attribute__((unused)))
 
 /* ------------------------------------------------------- a new snapshot */
 
+/* A mapped snapshot made writable by others in place (chmod, no new
+ * inode) stops being trusted at the next look at the path. */
+static void test_snapshot_chmod_seen(void **state __attribute__((unused)))
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid != 0) {
+		assert_int_equal(wait_child(pid), 0);
+		return;
+	}
+	alarm(30);
+	char path[4096], *buf = malloc(1 << 16);
+	struct passwd pw;
+	int err, r = 0;
+	snprintf(path, sizeof(path), "%s/chmodded.db", tmpdir);
+	snap_write_standard(path);
+	setenv("UMGMT_DIRECTORY", path, 1);
+	usleep(1100 * 1000);
+	if (M.getpwnam_r("alice", &pw, buf, 1 << 16, &err) != NSS_STATUS_SUCCESS)
+		r |= 1;
+	if (chmod(path, 0666) < 0)
+		r |= 2;
+	usleep(1100 * 1000);
+	if (M.getpwnam_r("alice", &pw, buf, 1 << 16, &err) != NSS_STATUS_UNAVAIL || err != EACCES)
+		r |= 4;
+	_exit(r);
+}
+
 static void test_snapshot_replaced(void **state __attribute__((unused)))
 {
 	pid_t pid = fork();
@@ -835,6 +866,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_no_fd_kept),
 		cmocka_unit_test(test_host_closes_fds),
 		cmocka_unit_test(test_snapshot_replaced),
+		cmocka_unit_test(test_snapshot_chmod_seen),
 	};
 	return cmocka_run_group_tests_name("nss-module", tests, setup, teardown);
 }
