@@ -240,6 +240,15 @@ static const struct umctl_verb group_verbs[] = {
 	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL },
 };
 
+static const struct umctl_verb snapshot_verbs[] = {
+	{ "verify", "", 0, 0, NULL, UMCTL_STORE_READ, "verify the snapshot", NULL,
+	  umctl_cmd_snapshot_verify,
+	  "check every checksum, table and membership of the snapshot, and its generation" },
+	{ "dump", "", 0, 0, NULL, UMCTL_STORE_READ, "dump the snapshot", NULL,
+	  umctl_cmd_snapshot_dump, "print every user and group the snapshot serves, as NSS does" },
+	{ NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, NULL },
+};
+
 static const struct umctl_noun nouns[] = {
 	{ "init", "create the store", init_verbs },
 	{ "status", "show the store's state", status_verbs },
@@ -248,6 +257,7 @@ static const struct umctl_noun nouns[] = {
 	{ "group", "manage groups and their members", group_verbs },
 	{ "service", "manage which PAM services users may log in with", service_verbs },
 	{ "token", "manage one-time activation and reset tokens", token_verbs },
+	{ "snapshot", "check and show the snapshot that NSS serves", snapshot_verbs },
 	{ NULL, NULL, NULL },
 };
 

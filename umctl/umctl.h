@@ -343,6 +343,10 @@ int umctl_check_group_members(struct umctl_cmd *cmd); /* add-member and remove-m
 int umctl_cmd_group_add_member(struct umctl_cmd *cmd);
 int umctl_cmd_group_remove_member(struct umctl_cmd *cmd);
 
+/* snapshot.c: the published snapshot, read-only */
+int umctl_cmd_snapshot_verify(struct umctl_cmd *cmd);
+int umctl_cmd_snapshot_dump(struct umctl_cmd *cmd);
+
 /* A token handed over by umctl_issue_token(). */
 struct umctl_token {
 	char token[UM_TOKEN_MAX]; /* the secret; "" when it was mailed */
