@@ -344,7 +344,6 @@ static inline int user_at(const struct um_snap *s, uint32_t off, struct um_dir_u
 		u->dir_tail = u->dir + u->dir_len;
 		u->dir_tail_len = 0;
 	}
-	u->id = 0;
 	u->uid = um_rd32(r + UM_SNAP_U_UID);
 	u->gid = um_rd32(r + UM_SNAP_U_GID);
 	u->ngids = ngids;
@@ -433,26 +432,96 @@ int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t 
 		return -ESRCH;                                                                     \
 	} while (0)
 
+/*
+ * The key of the record a slot points at, read before the record's CRC is
+ * computed, so that only the record that is the answer is checksummed (a
+ * crafted table of slots all pointing at one big record of another key
+ * would otherwise cost a CRC of it per slot). Bounds-checked like the
+ * record itself; false when the slot points outside the section.
+ */
+static inline bool user_name_at(const struct um_snap *s, uint32_t off, const char **name,
+				size_t *len)
+{
+	const uint8_t *r = s->base + off;
+
+	if (off % 4 || !inside(off, UM_SNAP_U_GIDS, s->users, s->users_end))
+		return false;
+	uint64_t at = (uint64_t)off + UM_SNAP_U_GIDS + 4 * (uint64_t)um_rd32(r + UM_SNAP_U_NGIDS);
+	*len = r[UM_SNAP_U_NAME_LEN];
+	if (!inside(at, *len, s->users, s->users_end))
+		return false;
+	*name = (const char *)s->base + at;
+	return true;
+}
+
+static inline bool group_name_at(const struct um_snap *s, uint32_t off, const char **name,
+				 size_t *len)
+{
+	const uint8_t *r = s->base + off;
+
+	if (off % 4 || !inside(off, UM_SNAP_G_LENS, s->groups, s->groups_end))
+		return false;
+	uint64_t at = (uint64_t)off + UM_SNAP_G_LENS + um_rd32(r + UM_SNAP_G_NMEM);
+	*len = um_rd16(r + UM_SNAP_G_NAME_LEN);
+	if (!inside(at, *len, s->groups, s->groups_end))
+		return false;
+	*name = (const char *)s->base + at;
+	return true;
+}
+
+/* An id slot whose record holds another id is damage, not a collision. */
+static inline bool id_at(const struct um_snap *s, uint32_t off, uint32_t lo, uint32_t hi,
+			 uint32_t id)
+{
+	return off % 4 == 0 && inside(off, 8, lo, hi) && um_rd32(s->base + off + 4) == id;
+}
+
+/*
+ * A probe by name. A slot whose name hash matches but whose record holds
+ * another name is a collision, or a record whose name was damaged: the
+ * first such record is checked (its CRC) only if no record answers, so a
+ * damaged name gives UNAVAIL, not NOTFOUND, at the cost of one CRC for the
+ * rare miss that meets a colliding hash.
+ */
+#define PROBE_NAME(s, t, slots, name, len, name_at, record_at, ret, scratch)                       \
+	do {                                                                                       \
+		uint32_t h_ = um_snap_hash(UM_SNAP_SEED_NAME, name, len);                          \
+		uint32_t i_ = um_snap_slot(h_, slots), suspect_ = 0;                               \
+		for (uint32_t n_ = 0; n_ < (slots); n_++) {                                        \
+			const uint8_t *sl_ = (s)->base + (t) + 8 * (size_t)i_;                     \
+			uint32_t ref_ = um_rd32(sl_ + 4);                                          \
+			const char *nm_;                                                           \
+			size_t nl_;                                                                \
+			if (ref_ == 0)                                                             \
+				break;                                                             \
+			if (um_rd32(sl_) == h_) {                                                  \
+				if (!name_at(s, ref_, &nm_, &nl_))                                 \
+					return bad("a table points outside its records");          \
+				if (nl_ == (len) && !memcmp(nm_, name, len))                       \
+					return record_at(s, ref_, ret, NULL);                      \
+				if (!suspect_)                                                     \
+					suspect_ = ref_;                                           \
+			}                                                                          \
+			i_ = i_ + 1 == (slots) ? 0 : i_ + 1;                                       \
+		}                                                                                  \
+		if (suspect_ && record_at(s, suspect_, scratch, NULL) < 0)                         \
+			return -EBADMSG;                                                           \
+		return -ESRCH;                                                                     \
+	} while (0)
+
 static int one_user_by_name(const struct um_snap *s, const char *name, size_t len,
 			    struct um_dir_user *ret)
 {
-	uint32_t h = um_snap_hash(UM_SNAP_SEED_NAME, name, len);
-#define USER_NAMED(ref)                                                                            \
-	({                                                                                         \
-		int q_ = user_at(s, ref, ret, NULL);                                               \
-		q_ < 0 ? q_ : ret->name_len == len && !memcmp(ret->name, name, len) ? 0 : 1;       \
-	})
-	PROBE(s, s->ubn, s->uslots, h, um_snap_slot(h, s->uslots), USER_NAMED);
-#undef USER_NAMED
+	struct um_dir_user scratch;
+
+	PROBE_NAME(s, s->ubn, s->uslots, name, len, user_name_at, user_at, ret, &scratch);
 }
 
 static int one_user_by_uid(const struct um_snap *s, uint32_t uid, struct um_dir_user *ret)
 {
 #define USER_UID(ref)                                                                              \
-	({                                                                                         \
-		int q_ = um_snap_user_at(s, ref, ret, NULL);                                       \
-		q_ < 0 ? q_ : ret->uid == uid ? 0 : 1;                                             \
-	})
+	(!id_at(s, ref, s->users, s->users_end, uid) ? bad("a uid slot points at another user")    \
+						     : user_at(s, ref, ret, NULL))
 	PROBE(s, s->ubu, s->uslots, uid, um_snap_slot(um_snap_mix(uid), s->uslots), USER_UID);
 #undef USER_UID
 }
@@ -460,23 +529,16 @@ static int one_user_by_uid(const struct um_snap *s, uint32_t uid, struct um_dir_
 static int one_group_by_name(const struct um_snap *s, const char *name, size_t len,
 			     struct um_dir_group *ret)
 {
-	uint32_t h = um_snap_hash(UM_SNAP_SEED_NAME, name, len);
-#define GROUP_NAMED(ref)                                                                           \
-	({                                                                                         \
-		int q_ = um_snap_group_at(s, ref, ret, NULL);                                      \
-		q_ < 0 ? q_ : ret->name_len == len && !memcmp(ret->name, name, len) ? 0 : 1;       \
-	})
-	PROBE(s, s->gbn, s->gslots, h, um_snap_slot(h, s->gslots), GROUP_NAMED);
-#undef GROUP_NAMED
+	struct um_dir_group scratch;
+
+	PROBE_NAME(s, s->gbn, s->gslots, name, len, group_name_at, um_snap_group_at, ret, &scratch);
 }
 
 static int one_group_by_gid(const struct um_snap *s, uint32_t gid, struct um_dir_group *ret)
 {
 #define GROUP_GID(ref)                                                                             \
-	({                                                                                         \
-		int q_ = um_snap_group_at(s, ref, ret, NULL);                                      \
-		q_ < 0 ? q_ : ret->gid == gid ? 0 : 1;                                             \
-	})
+	(!id_at(s, ref, s->groups, s->groups_end, gid) ? bad("a gid slot points at another group") \
+						       : um_snap_group_at(s, ref, ret, NULL))
 	PROBE(s, s->gbg, s->gslots, gid, um_snap_slot(um_snap_mix(gid), s->gslots), GROUP_GID);
 #undef GROUP_GID
 }

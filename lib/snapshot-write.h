@@ -14,7 +14,7 @@
  * empty): a snapshot being patched gives its derived homes in two parts.
  * gids: ngids supplementary gids as little-endian uint32s, ascending. */
 struct um_snap_user_in {
-	uint32_t id; /* the truth's users.id */
+	uint32_t id; /* the truth's users.id: the publisher maps memberships with it; not written */
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t ngids;
