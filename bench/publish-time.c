@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * publish-time CONFIG USER [REPS [full]]: what one change costs at the
- * store's size. Prints, per rep, the time of um_user_edit() (one
- * transaction plus the publish it triggers: a patch of the published
- * snapshot) and of a bare um_store_publish() (a patch with nothing to
- * change), in seconds. With "full", the bare publish finds no snapshot
- * (it is deleted first, as a crash could) and so times a full build.
+ * publish-time CONFIG USER [REPS [full|merge]]: what one change costs at
+ * the store's size. Prints, per rep, the time of um_user_edit() (one
+ * transaction plus the publish it triggers: an overlay over the published
+ * base) and of a bare um_store_publish() (an overlay with what changed
+ * since the base), in seconds. With "full", the bare publish finds no
+ * snapshot (it is deleted first, as a crash could) and so times a full
+ * build; with "merge", every publish merges the base with the changes
+ * into a new standalone snapshot (what happens once the changes since
+ * the base pass the overlay's limit).
  *
  * Not built by the Makefile; by hand, from the top of the tree:
  *   cc -std=gnu11 -O2 -D_GNU_SOURCE -Iinclude -Ilib -o build/publish-time \
@@ -13,6 +16,7 @@
  */
 #include <time.h>
 
+#include "publish.h"
 #include "umgmt/store.h"
 #include "umgmt/user.h"
 
@@ -30,6 +34,7 @@ int main(int argc, char **argv)
 	struct um_store *s = NULL;
 	int reps = argc > 3 ? atoi(argv[3]) : 3;
 	bool full = argc > 4 && !strcmp(argv[4], "full");
+	bool merge = argc > 4 && !strcmp(argv[4], "merge");
 	char *snapshot;
 
 	if (argc < 3) {
@@ -43,6 +48,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "publish-time: %s\n", um_error_text(r));
 		return 1;
 	}
+	if (merge)
+		um_publish_set_limits(s, 1, 20000); /* past one changed key: a merge */
 	snapshot = um_config_store_path(cfg, UM_DIRECTORY_FILE);
 	if (!snapshot)
 		return 1;
