@@ -26,6 +26,7 @@
 #ifndef UMGMT_DIRECTORY_H
 #define UMGMT_DIRECTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,7 +74,8 @@ struct um_dir_group {
 	size_t name_len;
 	size_t members_len; /* bytes of the members' names, a NUL each */
 	const void *snap_;  /* private: where the record is */
-	uint32_t rec_;
+	uint32_t rec_, size_;
+	bool checked_; /* its CRC was checked (else um_directory_group_members() does) */
 };
 
 struct um_directory; /* a pooled connection, lent to one thread */
