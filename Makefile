@@ -152,26 +152,31 @@ check-unit check-nss check-pam check-cli check-abi check-e2e: tests
 
 # ---------------------------------------------------------------- fuzzing
 # The snapshot reader under libFuzzer (tests/fuzz/): mutated snapshots,
-# from a seed corpus that make-seeds lays out with um_snap_build(). Built
-# by clang from the reader's sources (libFuzzer needs them instrumented:
-# $(LIBUMGMT) is gcc's), with ASan and UBSan. The fuzz layer of make check
-# is a bounded run (tests/fuzz/run.sh, 45 s); make fuzz a long one on a
-# corpus kept in $(B)/fuzz/corpus.
+# from a seed corpus that make-seeds lays out with um_snap_build(), each
+# also verified (um_snap_verify: what it calls sound, the reader must
+# serve). Built by clang from the reader's and the verifier's sources
+# (libFuzzer needs them instrumented: $(LIBUMGMT) is gcc's), with ASan
+# and UBSan. The fuzz layer of make check is a bounded run
+# (tests/fuzz/run.sh, 45 s); make fuzz a long one on a corpus kept in
+# $(B)/fuzz/corpus.
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 600
 FUZZ_CFLAGS := $(WARN) -D_GNU_SOURCE -Iinclude -Ilib -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_READER := lib/directory.c lib/util.c
+FUZZ_VERIFY := lib/snapshot-verify.c
 FUZZ_DEPS := $(FUZZ_READER) $(wildcard include/umgmt/*.h lib/*.h tests/fuzz/*.h)
 
 .PHONY: fuzz fuzz-build check-fuzz
 
 # The harness is compiled without libFuzzer's coverage hooks (a third
-# faster): only the reader's own branches steer the mutations.
-$(B)/fuzz/fuzz-snapshot: tests/fuzz/fuzz-snapshot.c $(FUZZ_DEPS)
+# faster): only the branches of the reader and of the verifier steer the
+# mutations (the verifier's lead them to snapshots it calls sound).
+$(B)/fuzz/fuzz-snapshot: tests/fuzz/fuzz-snapshot.c $(FUZZ_DEPS) $(FUZZ_VERIFY)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@.o $<
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $@.o $(FUZZ_READER) -lpthread
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $@.o $(FUZZ_READER) $(FUZZ_VERIFY) \
+		-lpthread
 
 $(B)/fuzz/make-seeds: tests/fuzz/make-seeds.c lib/snapshot-write.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
