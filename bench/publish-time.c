@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (merge)
-		um_publish_set_limits(s, 1, 20000); /* past one changed key: a merge */
+		um_publish_set_limits(s, 0, 20000); /* no overlay: a merge */
 	snapshot = um_config_store_path(cfg, UM_DIRECTORY_FILE);
 	if (!snapshot)
 		return 1;

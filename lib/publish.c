@@ -146,14 +146,14 @@ static int build(struct um_store *s, struct plan *pl, bool full)
 	if (have && pub.base->generation <= INT64_MAX)
 		keys = log_keys_since(s, (int64_t)pub.base->generation);
 	r = 1;
-	if (keys >= 0 && keys <= (s->overlay_max_keys ? s->overlay_max_keys : OVERLAY_MAX_KEYS)) {
+	if (keys >= 0 && keys <= (s->limits_set ? s->overlay_max_keys : OVERLAY_MAX_KEYS)) {
 		r = um_publish_content_overlay(&s->db, &pc, pub.base);
 		if (r >= 0) {
 			pl->base_gen = pub.base->generation;
 			pl->link_base = pub.standalone;
 			pl->trim_upto = (int64_t)pub.base->generation;
 		}
-	} else if (keys >= 0 && keys <= (s->merge_max_keys ? s->merge_max_keys : PATCH_MAX_KEYS)) {
+	} else if (keys >= 0 && keys <= (s->limits_set ? s->merge_max_keys : PATCH_MAX_KEYS)) {
 		/* merge the base with what changed since: a new standalone */
 		r = um_publish_content_patch(&s->db, &pc, pub.base);
 	}
@@ -369,8 +369,9 @@ int um_publish(struct um_store *s)
 
 void um_publish_set_limits(struct um_store *s, unsigned overlay_max, unsigned merge_max)
 {
+	s->limits_set = true;
 	s->overlay_max_keys = overlay_max;
-	s->merge_max_keys = merge_max;
+	s->merge_max_keys = merge_max < PATCH_MAX_KEYS ? merge_max : PATCH_MAX_KEYS;
 }
 
 int um_publish_full_image(struct um_store *s, uint8_t **ret, size_t *ret_len)

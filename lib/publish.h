@@ -34,8 +34,9 @@ int um_publish_generations(struct um_store *s, uint64_t *ret_truth, uint64_t *re
  * 0, -EIO. */
 int um_publish_log_reset(struct um_store *s) __attribute__((warn_unused_result));
 
-/* For tests: lowers the number of changed keys an overlay holds before a
- * merge, and a merge before a full build (0: the defaults). */
+/* For tests and benchmarks: the most changed keys an overlay holds (0:
+ * none, every publish merges or builds in full) and a merge takes (at
+ * most the default). */
 void um_publish_set_limits(struct um_store *s, unsigned overlay_max, unsigned merge_max);
 
 /* For tests: the image a full build would publish now, without writing

@@ -13,8 +13,9 @@ struct um_store {
 	char *directory_path;
 	char *actor;
 	int flags;
-	/* publish.c: overlay and merge limits (0: the defaults); tests lower
-	 * them with um_publish_set_limits() */
+	/* publish.c: overlay and merge limits, when a test or benchmark set
+	 * them (um_publish_set_limits()); else the defaults */
+	bool limits_set;
 	unsigned overlay_max_keys, merge_max_keys;
 };
 
