@@ -1059,6 +1059,29 @@ static void user_byte_damaged(const struct um_snap *s, const struct rec *recs, s
 	}
 }
 
+/* Group rec served as NSS serves it (pack_group()): looked up, then its
+ * members copied. A look-up checks the record's bounds and key and leaves
+ * its checksum to um_directory_group_members(), which runs before
+ * anything is served: a damaged record is refused at one or the other.
+ * Returns the first failure, or 0. */
+static int serve_group(const struct um_snap *s, const struct rec *rec, bool by_gid)
+{
+	struct um_dir_group g;
+	char *names, **mem;
+	int r = by_gid ? um_snap_group_by_gid(s, rec->id, &g)
+		       : um_snap_group_by_name(s, rec->name, strlen(rec->name), &g);
+
+	if (r < 0)
+		return r;
+	names = malloc(g.members_len + 1);
+	mem = calloc((size_t)g.nmem + 1, sizeof(*mem));
+	assert_true(names && mem);
+	r = um_directory_group_members(&g, names, g.members_len, mem);
+	free(names);
+	free(mem);
+	return r;
+}
+
 static void group_byte_damaged(const struct um_snap *s, const struct rec *recs, size_t n, size_t k,
 			       uint32_t at)
 {
@@ -1068,24 +1091,25 @@ static void group_byte_damaged(const struct um_snap *s, const struct rec *recs, 
 	int r;
 
 	um_error_forget(0);
-	assert_damage(rec, at, um_snap_group_by_name(s, rec->name, strlen(rec->name), &g),
-		      group_damage(at, false));
-	assert_damage(rec, at, um_snap_group_by_gid(s, rec->id, &g), group_damage(at, true));
+	assert_damage(rec, at, serve_group(s, rec, false), group_damage(at, false));
+	assert_damage(rec, at, serve_group(s, rec, true), group_damage(at, true));
+	/* enumeration checks each record as it reaches it */
 	while ((r = um_snap_next_group(s, &c, &g)) == 0)
 		assert_true(g.gid < rec->id);
 	assert_damage(rec, at, r, group_damage(at, false));
 	for (size_t o = 0; o < n; o++) {
 		if (o == k)
 			continue;
-		assert_ok(um_snap_group_by_gid(s, recs[o].id, &g));
-		assert_ok(um_snap_group_by_name(s, recs[o].name, strlen(recs[o].name), &g));
+		assert_ok(serve_group(s, &recs[o], true));
+		assert_ok(serve_group(s, &recs[o], false));
 	}
 }
 
 /* Each byte of each record changed in turn, one bit low and one high:
- * the look-ups of that record by each of its keys, and the enumeration
- * that reaches it, answer -EBADMSG, never the damaged data; the other
- * records are served as before. */
+ * serving that record by each of its keys (for a group, the look-up and
+ * the copy of its members), and the enumeration that reaches it, answer
+ * -EBADMSG, never the damaged data; the other records are served as
+ * before. */
 static const uint8_t flips[] = { 0x01, 0x80 };
 
 static void test_damaged_user_record_refused(void **state _unused_)
