@@ -71,7 +71,9 @@ int um_snap_group_at(const struct um_snap *s, uint32_t off, struct um_dir_group 
 	__attribute__((warn_unused_result));
 
 /* Look-ups through the tables, and through s->under for what an overlay
- * does not answer itself. Return 0, -ESRCH, -EBADMSG. */
+ * does not answer itself. Return 0, -ESRCH, -EBADMSG. A user is checked
+ * whole (its CRC); a group's bounds and key only: its CRC is checked by
+ * um_directory_group_members(), before its members are served. */
 int um_snap_user_by_name(const struct um_snap *s, const char *name, size_t len,
 			 struct um_dir_user *ret) __attribute__((warn_unused_result));
 int um_snap_user_by_uid(const struct um_snap *s, uint32_t uid, struct um_dir_user *ret)

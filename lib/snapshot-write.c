@@ -175,7 +175,10 @@ static int plan(const struct um_snap_content *c, struct pool *pool, struct uplan
 		if (i && u->uid <= c->users[i - 1].uid)
 			return um_fail(-EINVAL, "snapshot users out of uid order at uid %u",
 				       u->uid);
-		if (u->name_len == 0 || u->name_len > 255)
+		if (u->name_len == 0)
+			return um_fail(-EINVAL, "a snapshot user (uid %u) has an empty name",
+				       u->uid);
+		if (u->name_len > 255)
 			return user_too_long("name", u);
 		if (u->gecos_len > UM_SNAP_STRING_MAX)
 			return user_too_long("GECOS field", u);
@@ -196,7 +199,10 @@ static int plan(const struct um_snap_content *c, struct pool *pool, struct uplan
 		if (g && gr->gid <= c->groups[g - 1].gid)
 			return um_fail(-EINVAL, "snapshot groups out of gid order at gid %u",
 				       gr->gid);
-		if (gr->name_len == 0 || gr->name_len > UM_SNAP_STRING_MAX)
+		if (gr->name_len == 0)
+			return um_fail(-EINVAL, "a snapshot group (gid %u) has an empty name",
+				       gr->gid);
+		if (gr->name_len > UM_SNAP_STRING_MAX)
 			return um_fail(-EINVAL, "the name of group %u is too long for the snapshot",
 				       gr->gid);
 		if (gr->names) {

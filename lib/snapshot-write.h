@@ -58,7 +58,9 @@ struct um_snap_content {
 
 /*
  * Lays c out as a format-3 snapshot in a malloc'd buffer (*ret, *ret_len
- * bytes; free() it). The same content always gives the same bytes.
+ * bytes; free() it). The same content always gives the same bytes (a
+ * home given in two pieces counts as derived only when its parent is the
+ * first piece whole, as the publisher gives it).
  * Returns 0, -EINVAL (out of order, a member that is no user, or a string
  * too long for the format: the detail names the record), -EFBIG (over 4
  * GiB), -ENOMEM.

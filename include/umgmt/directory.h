@@ -40,7 +40,6 @@
 struct um_dir_user {
 	uint32_t uid;
 	uint32_t gid;
-	uint32_t id;	/* the truth's key of the user (for the publisher) */
 	uint32_t ngids; /* supplementary gids, ascending: um_dir_user_gid() */
 	const char *name;
 	const char *gecos;
@@ -112,9 +111,11 @@ int um_directory_group_by_gid(struct um_directory *d, uint32_t gid, struct um_di
  * Copies g's members' names, each with a NUL, into dest[0..len) (one
  * copy of g->members_len bytes) and points mem[0..nmem) at them,
  * mem[nmem] = NULL. g must come from a lookup on a connection still held,
- * or from an iterator not yet freed (its record's checksum was checked
- * then). Returns 0, -ERANGE (dest too small), or -EBADMSG (damaged). On
- * failure dest and mem hold garbage.
+ * or from an iterator not yet freed. The group record's CRC is checked
+ * here, before anything of it is served (a look-up checks only its bounds
+ * and key, so that a caller growing its buffer pays no checksum per try).
+ * Returns 0, -ERANGE (dest too small), or -EBADMSG (damaged). On failure
+ * dest and mem hold garbage.
  */
 int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t len, char **mem);
 

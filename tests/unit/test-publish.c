@@ -786,7 +786,7 @@ static void test_overlay_refused(void **state)
 	bytes = t_read_file(f->snapshot, &n);
 	um_wr64((uint8_t *)bytes + UM_SNAP_H_GENERATION, t_status(f).generation + 100);
 	um_wr32((uint8_t *)bytes + UM_SNAP_H_CHECK,
-		um_snap_hash(UM_SNAP_SEED_HEADER, bytes, UM_SNAP_H_CHECK));
+		um_snap_crc(UM_SNAP_SEED_HEADER, bytes, UM_SNAP_H_CHECK));
 	put_snapshot(f, bytes, n);
 	assert_ok(um_user_add(f->s, "gina", NULL, NULL));
 	check_published(f, false, "a snapshot from the future");
