@@ -70,9 +70,14 @@ static bool republish(struct umctl_cmd *cmd, const char *truth, const struct um_
 			   st->published_generation, st->generation, um_error_text(r));
 		return false;
 	}
-	umctl_note("the snapshot was behind the store (generation %" PRIu64 " of %" PRIu64
-		   "); republished it",
-		   st->published_generation, st->generation);
+	if (!st->directory_ok)
+		umctl_note("the snapshot was missing or not one this build reads (format %d); "
+			   "republished it",
+			   UM_DIRECTORY_FORMAT);
+	else
+		umctl_note("the snapshot was behind the store (generation %" PRIu64 " of %" PRIu64
+			   "); republished it",
+			   st->published_generation, st->generation);
 	return true;
 }
 
