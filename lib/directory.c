@@ -512,6 +512,12 @@ int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t 
 	return 0;
 }
 
+/* A record of ~80 bytes spans two cache lines: ask for the second while
+ * the first is fetched, so that a lookup on a cold part of a big file
+ * waits for one miss there, not two in a row. A prefetch never faults,
+ * whatever the offset. */
+#define RECORD_PREFETCH(s, ref) __builtin_prefetch((s)->base + (size_t)(ref) + 64)
+
 /* Probes table t (slots slots) for key, starting at start; calls found on
  * each slot whose key matches until it returns <= 0 (0: the record is the
  * one). Returns 0, -ESRCH, or found's error. */
@@ -524,6 +530,7 @@ int um_directory_group_members(const struct um_dir_group *g, char *dest, size_t 
 			if (ref_ == 0)                                                             \
 				return -ESRCH;                                                     \
 			if (um_rd32(sl_) == (key)) {                                               \
+				RECORD_PREFETCH(s, ref_);                                          \
 				int r_ = found(ref_);                                              \
 				if (r_ <= 0)                                                       \
 					return r_;                                                 \
@@ -596,6 +603,7 @@ static inline bool id_at(const struct um_snap *s, uint32_t off, uint32_t lo, uin
 			if (ref_ == 0)                                                             \
 				break;                                                             \
 			if (um_rd32(sl_) == h_) {                                                  \
+				RECORD_PREFETCH(s, ref_);                                          \
 				if (!name_at(s, ref_, &nm_, &nl_))                                 \
 					return bad("a table points outside its records");          \
 				if (nl_ == (len) && !memcmp(nm_, name, len))                       \
