@@ -166,85 +166,9 @@ static char *pool_string(const struct um_snap *s, uint32_t i)
 
 /* ---- what the reader serves ---- */
 
-/* name:uid:gid:gecos:home:shell:gid,gid of one user. */
-static char *user_line(const struct um_dir_user *u)
-{
-	char *s = um_asprintf("%.*s:%u:%u:%.*s:%.*s%.*s:%.*s:", (int)u->name_len, u->name, u->uid,
-			      u->gid, (int)u->gecos_len, u->gecos, (int)u->dir_len, u->dir,
-			      (int)u->dir_tail_len, u->dir_tail, (int)u->shell_len, u->shell);
-
-	for (uint32_t i = 0; i < u->ngids; i++) {
-		char *t = um_asprintf("%s%s%u", s, i ? "," : "", um_dir_user_gid(u, i));
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
-/* name:gid:member,member of one group, its names copied into a buffer
- * of exactly members_len bytes. */
-static char *group_line(const struct um_dir_group *g)
-{
-	char *names = malloc(g->members_len + 1), **mem = calloc(g->nmem + 1, sizeof(*mem));
-	char *s;
-
-	assert_non_null(names);
-	assert_non_null(mem);
-	assert_ok(um_directory_group_members(g, names, g->members_len, mem));
-	s = um_asprintf("%.*s:%u:", (int)g->name_len, g->name, g->gid);
-	for (uint32_t i = 0; i < g->nmem; i++) {
-		char *t = um_asprintf("%s%s%s", s, i ? "," : "", mem[i]);
-		free(s);
-		s = t;
-	}
-	free(names);
-	free(mem);
-	return s;
-}
-
-static void append(char **out, char *line)
-{
-	char *t = um_asprintf("%s%s\n", *out, line);
-
-	free(*out);
-	free(line);
-	*out = t;
-}
-
-/* Everything s serves, in uid then gid order (enumeration), each record
- * also found as that very record by each of its keys. */
-static char *dump(const struct um_snap *s)
-{
-	struct um_snap_cursor c = { 0 };
-	struct um_dir_user u, v;
-	struct um_dir_group g, h;
-	char *out = strdup("");
-	int r;
-
-	assert_non_null(out);
-	while ((r = um_snap_next_user(s, &c, &u)) == 0) {
-		assert_ok(um_snap_user_by_uid(s, u.uid, &v));
-		assert_ptr_equal(v.name, u.name);
-		assert_ok(um_snap_user_by_name(s, u.name, u.name_len, &v));
-		assert_ptr_equal(v.name, u.name);
-		append(&out, user_line(&u));
-	}
-	assert_int_equal(r, -ESRCH);
-	memset(&c, 0, sizeof(c));
-	while ((r = um_snap_next_group(s, &c, &g)) == 0) {
-		assert_ok(um_snap_group_by_gid(s, g.gid, &h));
-		assert_ptr_equal(h.name, g.name);
-		assert_ok(um_snap_group_by_name(s, g.name, g.name_len, &h));
-		assert_ptr_equal(h.name, g.name);
-		append(&out, group_line(&g));
-	}
-	assert_int_equal(r, -ESRCH);
-	return out;
-}
-
 static void assert_dump(const struct um_snap *s, const char *want)
 {
-	char *d = dump(s);
+	char *d = t_snap_dump(s);
 
 	if (strcmp(d, want))
 		fail_msg("the snapshot serves:\n%s--- expected:\n%s", d, want);
